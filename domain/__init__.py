@@ -1,0 +1,1 @@
+"""PartnerScope domain: data, rules and services. Knows nothing about GraphQL."""

@@ -1,0 +1,66 @@
+"""Writing the audit log: every mutation (with a before/after summary) and every refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import AuditEntry
+
+
+class Outcome(StrEnum):
+    OK = "OK"
+    REFUSED = "REFUSED"
+    FORBIDDEN = "FORBIDDEN"
+
+
+SECRET_KEYS = frozenset({"password", "token", "secret", "invitationToken"})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy; secrets are never written to the log."""
+    if isinstance(value, Mapping):
+        return {str(k): "***" if k in SECRET_KEYS else _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """{"field": {"before": x, "after": y}} for the fields that changed."""
+    return {
+        key: {"before": _plain(before.get(key)), "after": _plain(after.get(key))}
+        for key in before.keys() | after.keys()
+        if before.get(key) != after.get(key)
+    }
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    outcome: Outcome,
+    target: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor[:200],
+        action=action[:120],
+        target=target[:200] if target else None,
+        outcome=outcome.value,
+        detail=_plain(detail or {}),
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,1 @@
+"""Sign-in, bearer tokens, API keys and invitations."""

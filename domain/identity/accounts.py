@@ -1,0 +1,106 @@
+"""Staff accounts, sign-in, and turning a verified token into a Principal."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import validation
+from domain.clock import utcnow
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.identity import passwords
+from domain.models import Contact, StaffMember
+from domain.principal import ContactRole, ContactStatus, Principal, PrincipalKind, StaffRole
+
+WRONG_CREDENTIALS = "The email or password is not correct."
+
+
+async def email_in_use(session: AsyncSession, email: str) -> bool:
+    """Emails sign people in, so one address belongs to one contact or staff member."""
+    for model in (Contact, StaffMember):
+        if await session.scalar(select(model.id).where(model.email == email).limit(1)):
+            return True
+    return False
+
+
+async def create_staff(
+    session: AsyncSession, email: str, password: str, role: StaffRole, name: str | None = None
+) -> StaffMember:
+    problems = Problems()
+    try:
+        email = validation.email(email)
+    except ValueError as exc:
+        problems.add(ErrorCode.INVALID_VALUE, f"email: {exc}.", "email")
+    else:
+        if await email_in_use(session, email):
+            problems.add(ErrorCode.DUPLICATE, f"{email} already has an account.", "email")
+    if (why := passwords.check_policy(password)) is not None:
+        problems.add(ErrorCode.INVALID_VALUE, f"password: {why}", "password")
+    problems.raise_if_any()
+    staff = StaffMember(
+        email=email,
+        name=(name or "").strip()[:200] or email.split("@")[0],
+        role=role.value,
+        password_hash=passwords.hash_password(password),
+    )
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+def contact_principal(contact: Contact) -> Principal:
+    return Principal(
+        kind=PrincipalKind.CONTACT,
+        id=contact.id,
+        email=contact.email,
+        name=contact.name,
+        contact_role=ContactRole(contact.role),
+        partner_id=contact.partner_id,
+    )
+
+
+def staff_principal(staff: StaffMember) -> Principal:
+    return Principal(
+        kind=PrincipalKind.STAFF,
+        id=staff.id,
+        email=staff.email,
+        name=staff.name,
+        staff_role=StaffRole(staff.role),
+    )
+
+
+async def login(session: AsyncSession, email: str, password: str) -> Principal:
+    """The signed-in principal; a wrong email and a wrong password are indistinguishable."""
+    email = email.strip().lower()
+    staff = await session.scalar(select(StaffMember).where(StaffMember.email == email))
+    contact = None
+    if staff is None:
+        contact = await session.scalar(select(Contact).where(Contact.email == email))
+    account = staff or contact
+    ok = passwords.verify(account.password_hash if account else None, password)
+    active = (staff is not None and staff.active) or (
+        contact is not None and contact.status == ContactStatus.ACTIVE
+    )
+    if not (ok and active) or account is None:
+        raise DomainError.one(ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS, ["password"])
+    if passwords.needs_rehash(account.password_hash or ""):
+        account.password_hash = passwords.hash_password(password)
+    if contact is not None:
+        contact.last_login_at = utcnow()
+        await session.flush()
+        return contact_principal(contact)
+    await session.flush()
+    return staff_principal(staff)
+
+
+async def load_principal(session: AsyncSession, kind: PrincipalKind, pk: int) -> Principal | None:
+    """The principal behind a verified token, if its account may still sign in."""
+    if kind is PrincipalKind.CONTACT:
+        contact = await session.get(Contact, pk)
+        if contact is None or contact.status != ContactStatus.ACTIVE:
+            return None
+        return contact_principal(contact)
+    staff = await session.get(StaffMember, pk)
+    if staff is None or not staff.active:
+        return None
+    return staff_principal(staff)

@@ -1,0 +1,100 @@
+"""Strawberry permission classes. A field declares who may call it; the schema says so too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from graphql import OperationType
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from domain import audit
+from domain.principal import ContactRole, Principal, StaffRole
+from permissions.errors import Forbidden
+
+ALL_STAFF = tuple(StaffRole)
+PREVIEW_IS_READ_ONLY = "You are viewing a contact's portal (X-View-As): it is read-only."
+
+
+def _listing(words: Iterable[str]) -> str:
+    items = list(words)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+async def record_forbidden(info: Info, principal: Principal, reason: str) -> None:
+    """A refused mutation leaves a trace, in its own transaction (the mutation never ran)."""
+    async with info.context.db.write() as session:
+        audit.record(
+            session,
+            actor=principal.label,
+            action=f"FORBIDDEN:{info.field_name}",
+            outcome=audit.Outcome.FORBIDDEN,
+            detail={"reason": reason},
+        )
+
+
+class Allow(BasePermission):
+    """Who may call a field: staff roles, API-key scopes, partner contacts (by role).
+
+    Row-level rules (which partner, which contact) are the domain's visibility helpers;
+    this class decides only whether the principal may use the field at all.
+    """
+
+    error_extensions = {"code": "FORBIDDEN"}
+    error_class = Forbidden
+
+    def __init__(
+        self,
+        *,
+        staff: Iterable[StaffRole] = (),
+        scopes: Iterable[str] = (),
+        contacts: bool | Iterable[ContactRole] = False,
+    ) -> None:
+        self.staff = frozenset(staff)
+        self.scopes = frozenset(scopes)
+        self.contact_roles = (
+            frozenset(ContactRole) if contacts is True else frozenset(contacts or ())
+        )
+        self.message = f"Only {self.describe()} may do this."
+
+    def describe(self) -> str:
+        who = []
+        if self.staff:
+            who.append("staff with role " + _listing(sorted(r.value for r in self.staff)))
+        if self.contact_roles == frozenset(ContactRole):
+            who.append("partner contacts")
+        elif self.contact_roles:
+            roles = _listing(sorted(r.value for r in self.contact_roles))
+            who.append(f"partner contacts with role {roles}")
+        if self.scopes:
+            who.append("API keys with scope " + _listing(sorted(self.scopes)))
+        return "; ".join(who) or "nobody"
+
+    def allows(self, principal: Principal) -> bool:
+        if principal.is_staff:
+            return principal.staff_role in self.staff
+        if principal.is_contact:
+            return principal.contact_role in self.contact_roles
+        return bool(self.scopes & principal.scopes)
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.require_principal()
+        mutation = info.operation.operation is OperationType.MUTATION
+        if mutation and principal.previewed_by is not None:
+            await record_forbidden(info, principal, PREVIEW_IS_READ_ONLY)
+            raise Forbidden(PREVIEW_IS_READ_ONLY)
+        allowed = self.allows(principal)
+        if not allowed and mutation:
+            await record_forbidden(info, principal, self.message)
+        return allowed
+
+
+def guard(permission: BasePermission) -> list[PermissionExtension]:
+    """The field extensions that enforce `permission` (no schema directive noise in the SDL)."""
+    return [PermissionExtension(permissions=[permission], use_directives=False)]
+
+
+def described(description: str, permission: Allow) -> str:
+    """Append who may call a field to its schema description, so clients can read it."""
+    return f"{description}\n\nAllowed for: {permission.describe()}."

@@ -1,0 +1,1 @@
+"""Resolver functions and dataloaders: thin glue between GraphQL and the domain."""

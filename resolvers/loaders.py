@@ -1,0 +1,106 @@
+"""Per-request dataloaders (`<Model>By<Key>Loader`): one query per batch, results in key order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from strawberry.dataloader import DataLoader
+
+from domain.db import Database
+from domain.models import Contact, Partner, PartnerMetrics, StaffMember
+
+
+def _by_key(
+    db: Database, model: Any, column: Any
+) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[Any]]]:
+    async def load(keys: Sequence[Any]) -> list[Any]:
+        async with db.read() as session:
+            rows = await session.scalars(select(model).where(column.in_(keys)))
+            found = {getattr(row, column.key): row for row in rows}
+        return [found.get(key) for key in keys]
+
+    return load
+
+
+# (parent id, page size, last id of the previous page or None)
+PageKey = tuple[int, int, int | None]
+
+
+def _child_pages(
+    db: Database, model: Any, parent: Any, order: Any
+) -> Callable[[Sequence[PageKey]], Coroutine[Any, Any, list[list[Any]]]]:
+    """Up to size+1 children per parent, for many parents in one query (a window function)."""
+
+    async def load(keys: Sequence[PageKey]) -> list[list[Any]]:
+        by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for parent_id, size, after in keys:
+            by_window[(size, after)].append(parent_id)
+        found: dict[PageKey, list[Any]] = defaultdict(list)
+        async with db.read() as session:
+            for (size, after), parent_ids in by_window.items():
+                position = func.row_number().over(partition_by=parent, order_by=order)
+                inner = select(model, position.label("position")).where(parent.in_(parent_ids))
+                if after is not None:
+                    inner = inner.where(order > after)
+                window = inner.subquery()
+                row = aliased(model, window)
+                query = (
+                    select(row)
+                    .where(window.c.position <= size + 1)
+                    .order_by(window.c[parent.key], window.c[order.key])
+                )
+                for item in await session.scalars(query):
+                    found[(getattr(item, parent.key), size, after)].append(item)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def _child_counts(
+    db: Database, parent: Any
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[int]]]:
+    async def load(keys: Sequence[int]) -> list[int]:
+        async with db.read() as session:
+            rows = await session.execute(
+                select(parent, func.count()).where(parent.in_(keys)).group_by(parent)
+            )
+            counts = dict(rows.tuples().all())
+        return [counts.get(key, 0) for key in keys]
+
+    return load
+
+
+class Loaders:
+    """Built lazily, per request, so a batch never spans two viewers."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @cached_property
+    def partner_by_id(self) -> DataLoader[int, Partner | None]:
+        return DataLoader(_by_key(self.db, Partner, Partner.id))
+
+    @cached_property
+    def metrics_by_partner_id(self) -> DataLoader[int, PartnerMetrics | None]:
+        return DataLoader(_by_key(self.db, PartnerMetrics, PartnerMetrics.partner_id))
+
+    @cached_property
+    def contact_by_id(self) -> DataLoader[int, Contact | None]:
+        return DataLoader(_by_key(self.db, Contact, Contact.id))
+
+    @cached_property
+    def staff_by_id(self) -> DataLoader[int, StaffMember | None]:
+        return DataLoader(_by_key(self.db, StaffMember, StaffMember.id))
+
+    @cached_property
+    def contact_page_by_partner_id(self) -> DataLoader[PageKey, list[Contact]]:
+        return DataLoader(_child_pages(self.db, Contact, Contact.partner_id, Contact.id))
+
+    @cached_property
+    def contact_count_by_partner_id(self) -> DataLoader[int, int]:
+        return DataLoader(_child_counts(self.db, Contact.partner_id))

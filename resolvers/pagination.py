@@ -1,0 +1,127 @@
+"""Keyset pagination for Relay connections: stable under inserts, O(page) at any depth."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.db import Database
+from permissions.errors import BadUserInput
+
+T = TypeVar("T")
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}; got {first}.", field="first")
+    return first
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":"), default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != width:
+        raise BadUserInput("`after` is not a cursor from this list.", field="after")
+    return values
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The columns a list is ordered by (all ascending or all descending, ending unique)."""
+
+    columns: tuple[Any, ...]
+    descending: bool = False
+
+    def order_by(self) -> list[Any]:
+        return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+    def after(self, cursor: str) -> ColumnElement[bool]:
+        values = decode_cursor(cursor, len(self.columns))
+        key = tuple_(*self.columns)
+        bound = tuple_(*values)
+        return key < bound if self.descending else key > bound
+
+    def cursor(self, row: Any) -> str:
+        return encode_cursor([getattr(row, c.key) for c in self.columns])
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a connection; `total` runs its count only if a client asks for it."""
+
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+    count: Callable[[], Awaitable[int]] | None = None
+
+    async def total(self) -> int:
+        return len(self.items) if self.count is None else await self.count()
+
+
+def counter(db: Database, query: Select[Any]) -> Callable[[], Awaitable[int]]:
+    """An on-demand count of the rows `query` selects."""
+    count_query = select(func.count()).select_from(query.order_by(None).subquery())
+
+    async def count() -> int:
+        async with db.read() as session:
+            return int(await session.scalar(count_query) or 0)
+
+    return count
+
+
+async def paginate(
+    db: Database,
+    query: Select[Any],
+    keyset: Keyset,
+    first: int | None,
+    after: str | None,
+) -> Page[Any]:
+    """Fetch one page of `query` (a select of ORM entities) ordered by `keyset`."""
+    size = page_size(first)
+    paged = query
+    if after:
+        paged = paged.where(keyset.after(after))
+    paged = paged.order_by(*keyset.order_by()).limit(size + 1)
+    async with db.read() as session:
+        rows = list(await session.scalars(paged))
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, [keyset.cursor(r) for r in rows], has_next, counter(db, query))
+
+
+def child_page(
+    rows: list[Any], size: int, keyset: Keyset, count: Callable[[], Awaitable[int]]
+) -> Page[Any]:
+    """A Page from the size+1 rows a batched child loader returned."""
+    rows, has_next = rows[:size], len(rows) > size
+    return Page(rows, [keyset.cursor(r) for r in rows], has_next, count)
+
+
+def after_id(after: str | None) -> int | None:
+    """The id in a single-column id cursor (children lists are ordered by id)."""
+    if not after:
+        return None
+    (value,) = decode_cursor(after, 1)
+    if not isinstance(value, int):
+        raise BadUserInput("`after` is not a cursor from this list.", field="after")
+    return value

@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, payloads and the Query/Mutation roots: the shape of the API."""

@@ -1,0 +1,70 @@
+"""Shapes shared by every area: Node, connections, UserError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from domain.errors import Problem
+from resolvers.pagination import Page
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a stable, opaque id usable with `node(id:)`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    """A page of a list that can grow without bound (Relay connection)."""
+
+    page: strawberry.Private[Page[Any]]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[T]]:
+        return [
+            Edge(node=item, cursor=cursor)
+            for item, cursor in zip(self.page.items, self.page.cursors, strict=True)
+        ]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        return PageInfo(
+            has_next_page=self.page.has_next,
+            end_cursor=self.page.cursors[-1] if self.page.cursors else None,
+        )
+
+    @strawberry.field(description="All items of the list (not only this page) the viewer may see.")
+    async def total_count(self) -> int:
+        return await self.page.total()
+
+
+@strawberry.type(description="One problem with a mutation's input; nothing was written.")
+class UserError:
+    path: list[str]
+    code: str
+    message: str
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> UserError:
+        return cls(path=list(problem.path), code=problem.code.value, message=problem.message)
+
+    @classmethod
+    def from_problems(cls, problems: Iterable[Problem]) -> list[UserError]:
+        return [cls.from_problem(p) for p in problems]

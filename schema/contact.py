@@ -1,0 +1,46 @@
+"""The Contact type: a person at a partner company."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from domain import ids, models
+from schema.common import Node
+from schema.identity import ContactRole
+
+if TYPE_CHECKING:
+    from schema.partner import Partner
+
+PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+
+
+@strawberry.type(description="A person at a partner company.")
+class Contact(Node):
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, models.Contact)
+
+    @strawberry.field
+    def id(self, root: strawberry.Parent[models.Contact]) -> strawberry.ID:
+        return strawberry.ID(ids.encode("Contact", root.id))
+
+    @strawberry.field
+    async def partner(self, root: strawberry.Parent[models.Contact], info: Info) -> PartnerRef:
+        return await info.context.loaders.partner_by_id.load(root.partner_id)
+
+    email: str
+    name: str
+
+    @strawberry.field
+    def role(self, root: strawberry.Parent[models.Contact]) -> ContactRole:
+        return ContactRole(root.role)
+
+    title: str | None
+    status: str = strawberry.field(description="INVITED, ACTIVE or DEACTIVATED.")
+    attributes: JSON
+    last_login_at: datetime | None

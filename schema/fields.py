@@ -1,0 +1,28 @@
+"""Root fields that declare who may call them (and say so in the schema description)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from domain.principal import StaffRole
+from permissions.rules import ALL_STAFF, Allow, described, guard
+
+ADMIN = (StaffRole.VENDOR_ADMIN,)
+READERS = (StaffRole.VENDOR_ADMIN, StaffRole.ANALYST, StaffRole.CHANNEL_MANAGER)
+
+
+def query(description: str, allow: Allow | None = None) -> Any:
+    if allow is None:
+        return strawberry.field(description=description)
+    return strawberry.field(description=described(description, allow), extensions=guard(allow))
+
+
+def mutation(description: str, allow: Allow | None = None) -> Any:
+    if allow is None:
+        return strawberry.mutation(description=description)
+    return strawberry.mutation(description=described(description, allow), extensions=guard(allow))
+
+
+__all__ = ["ADMIN", "ALL_STAFF", "READERS", "Allow", "mutation", "query"]

@@ -1,0 +1,72 @@
+"""Who is asking: roles, the Viewer, staff members."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from domain import ids, models
+from domain import principal as domain_principal
+from domain.principal import Principal, PrincipalKind
+
+if TYPE_CHECKING:
+    from schema.partner import Partner
+
+PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+
+ContactRole = strawberry.enum(domain_principal.ContactRole, name="ContactRole")
+StaffRole = strawberry.enum(domain_principal.StaffRole, name="StaffRole")
+ViewerKind = strawberry.enum(PrincipalKind, name="ViewerKind")
+
+
+@strawberry.type(description="A vendor staff account.")
+class StaffMember:
+    @strawberry.field
+    def id(self, root: strawberry.Parent[models.StaffMember]) -> strawberry.ID:
+        return strawberry.ID(ids.encode("StaffMember", root.id))
+
+    email: str
+    name: str
+
+    @strawberry.field
+    def role(self, root: strawberry.Parent[models.StaffMember]) -> StaffRole:
+        return StaffRole(root.role)
+
+
+@strawberry.type(description="The signed-in contact, staff member or API key.")
+class Viewer:
+    @strawberry.field
+    def id(self, root: strawberry.Parent[Principal]) -> strawberry.ID:
+        return strawberry.ID(root.global_id)
+
+    @strawberry.field
+    def kind(self, root: strawberry.Parent[Principal]) -> ViewerKind:
+        return root.kind
+
+    @strawberry.field
+    def email(self, root: strawberry.Parent[Principal]) -> str | None:
+        return root.email
+
+    @strawberry.field
+    def name(self, root: strawberry.Parent[Principal]) -> str | None:
+        return root.name
+
+    @strawberry.field(description="Set when kind is CONTACT.")
+    def contact_role(self, root: strawberry.Parent[Principal]) -> ContactRole | None:
+        return root.contact_role
+
+    @strawberry.field(description="Set when kind is STAFF.")
+    def staff_role(self, root: strawberry.Parent[Principal]) -> StaffRole | None:
+        return root.staff_role
+
+    @strawberry.field(description="Set when kind is API_KEY.")
+    def scopes(self, root: strawberry.Parent[Principal]) -> list[str]:
+        return sorted(root.scopes)
+
+    @strawberry.field(description="The contact's own company.")
+    async def partner(self, root: strawberry.Parent[Principal], info: Info) -> PartnerRef | None:
+        if root.partner_id is None:
+            return None
+        return await info.context.loaders.partner_by_id.load(root.partner_id)

@@ -1,0 +1,1 @@
+"""Query and Mutation root fields, one module per area, merged in schema.build."""

@@ -1,0 +1,83 @@
+"""Root fields for sign-in, invitations, API keys and the viewer."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from domain import ids
+from domain.principal import ContactRole as DomainContactRole
+from domain.principal import Principal
+from resolvers import identity as resolve
+from resolvers.mutations import Result
+from schema.common import UserError
+from schema.fields import ADMIN, Allow, mutation, query
+from schema.identity import ContactRole, StaffMember, Viewer
+from schema.payloads import ApiKeyPayload, DeletePayload, InviteContactPayload, LoginPayload
+
+MANAGE_TEAM = Allow(staff=ADMIN, contacts=[DomainContactRole.ADMIN], scopes={"partners:write"})
+ADMIN_ONLY = Allow(staff=ADMIN)
+
+
+def _login_payload(result: Result[tuple[str, object, Principal]]) -> LoginPayload:
+    if result.value is None:
+        return LoginPayload(errors=UserError.from_problems(result.problems))
+    token, expires, principal = result.value
+    return LoginPayload(token=token, expires_at=expires, viewer=principal)
+
+
+@strawberry.type
+class Query:
+    @query("Who is asking. UNAUTHENTICATED without valid credentials.")
+    def viewer(self, info: Info) -> Viewer:
+        return info.context.require_principal()
+
+    @query("Vendor staff accounts.", ADMIN_ONLY)
+    async def staff_members(self, info: Info) -> list[StaffMember]:
+        return await resolve.staff_members(info)
+
+
+@strawberry.type
+class Mutation:
+    @mutation(
+        "Sign in with email and password; returns a short-lived bearer token. A wrong email "
+        "and a wrong password give the same INVALID_CREDENTIALS error."
+    )
+    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+        return _login_payload(await resolve.login(info, email, password))
+
+    @mutation("Redeem an invitation token (single use, expiring), set the password, sign in.")
+    async def accept_invitation(self, info: Info, token: str, password: str) -> LoginPayload:
+        return _login_payload(await resolve.accept_invitation(info, token, password))
+
+    @mutation(
+        "Invite a contact to a partner company (partner admins: their own company only). "
+        "Inviting a still-invited address again renews its invitation.",
+        MANAGE_TEAM,
+    )
+    async def invite_contact(
+        self, info: Info, partner_id: strawberry.ID, email: str, name: str, role: ContactRole
+    ) -> InviteContactPayload:
+        result = await resolve.invite_contact(info, partner_id, email, name, role)
+        if result.value is None:
+            return InviteContactPayload(errors=UserError.from_problems(result.problems))
+        contact, token = result.value
+        return InviteContactPayload(contact=contact, invitation_token=token)
+
+    @mutation(
+        "Create an integrator API key. Scopes: partners:read, partners:write, segments:read, "
+        "segments:write, content:write, deals:read, deals:write, analytics:read. "
+        "Send it as `Authorization: ApiKey <secret>`.",
+        ADMIN_ONLY,
+    )
+    async def create_api_key(self, info: Info, name: str, scopes: list[str]) -> ApiKeyPayload:
+        result = await resolve.create_api_key(info, name, scopes)
+        if result.value is None:
+            return ApiKeyPayload(errors=UserError.from_problems(result.problems))
+        key_id, secret = result.value
+        return ApiKeyPayload(id=strawberry.ID(ids.encode("ApiKey", key_id)), secret=secret)
+
+    @mutation("Revoke an API key; it stops working at once.", ADMIN_ONLY)
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> DeletePayload:
+        result = await resolve.revoke_api_key(info, id)
+        return DeletePayload(deleted=result.ok, errors=UserError.from_problems(result.problems))

@@ -1,0 +1,97 @@
+"""Root fields for partners and contacts."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from resolvers import partners as resolve
+from schema.common import Connection, UserError
+from schema.contact import Contact
+from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
+from schema.inputs import provided
+from schema.partner import Partner, PartnerFilter, PartnerInput
+from schema.payloads import ContactPayload, PartnerPayload, UpsertPartnersPayload
+
+READ_PARTNERS = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
+WRITE_PARTNERS = Allow(staff=ADMIN, scopes={"partners:write"})
+
+
+@strawberry.type
+class Query:
+    @query("One partner by id or externalId; null if absent or not visible.", READ_PARTNERS)
+    async def partner(
+        self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
+    ) -> Partner | None:
+        return await resolve.partner(info, id, external_id)
+
+    @query("Partners the viewer may see, by name.", READ_PARTNERS)
+    async def partners(
+        self,
+        info: Info,
+        filter: PartnerFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Partner]:
+        filters = provided(filter) if filter is not None else {}
+        return Connection(page=await resolve.partner_list(info, filters, first, after))
+
+    @query("One contact by id; null if absent or not visible.", READ_PARTNERS)
+    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+        return await resolve.contact(info, id)
+
+
+@strawberry.type
+class Mutation:
+    @mutation("Create a partner company.", WRITE_PARTNERS)
+    async def create_partner(self, info: Info, input: PartnerInput) -> PartnerPayload:
+        result = await resolve.create_partner(info, provided(input))
+        return PartnerPayload(partner=result.value, errors=UserError.from_problems(result.problems))
+
+    @mutation(
+        "Change a partner. With expectedVersion, a stale version is VERSION_CONFLICT.",
+        WRITE_PARTNERS,
+    )
+    async def update_partner(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: PartnerInput,
+        expected_version: int | None = None,
+    ) -> PartnerPayload:
+        result = await resolve.update_partner(info, id, provided(input), expected_version)
+        return PartnerPayload(partner=result.value, errors=UserError.from_problems(result.problems))
+
+    @mutation(
+        "Create or update partners keyed by externalId, all or nothing (at most 1000 per "
+        "call). Errors carry the input's index in `path`.",
+        WRITE_PARTNERS,
+    )
+    async def upsert_partners(
+        self, info: Info, inputs: list[PartnerInput]
+    ) -> UpsertPartnersPayload:
+        result = await resolve.upsert_partners(info, [provided(i) for i in inputs])
+        if not result.ok or result.value is None:
+            return UpsertPartnersPayload(errors=UserError.from_problems(result.problems))
+        return UpsertPartnersPayload(
+            partners=[c.partner for c in result.value],
+            created=sum(c.created for c in result.value),
+            updated=sum(not c.created for c in result.value),
+        )
+
+    @mutation("Change a contact's title or custom attributes.", WRITE_PARTNERS)
+    async def update_contact(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        title: str | None = strawberry.UNSET,
+        attributes: JSON | None = strawberry.UNSET,
+    ) -> ContactPayload:
+        patch = {
+            name: value
+            for name, value in (("title", title), ("attributes", attributes))
+            if value is not strawberry.UNSET
+        }
+        result = await resolve.update_contact_record(info, id, patch)
+        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))

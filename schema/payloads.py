@@ -1,0 +1,79 @@
+"""Mutation payloads: the object written, or the errors that kept anything from being written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from schema.common import UserError
+
+if TYPE_CHECKING:
+    from schema.contact import Contact
+    from schema.identity import Viewer
+    from schema.partner import Partner
+
+PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+ContactRef = Annotated["Contact", strawberry.lazy("schema.contact")]
+ViewerRef = Annotated["Viewer", strawberry.lazy("schema.identity")]
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = None
+    expires_at: datetime | None = None
+    viewer: ViewerRef | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PartnerPayload:
+    partner: PartnerRef | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpsertPartnersPayload:
+    partners: list[PartnerRef] = strawberry.field(
+        default_factory=list, description="In input order."
+    )
+    created: int = 0
+    updated: int = strawberry.field(
+        default=0, description="Inputs that matched an existing partner by externalId."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ContactPayload:
+    contact: ContactRef | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class InviteContactPayload:
+    contact: ContactRef | None = None
+    invitation_token: str | None = strawberry.field(
+        default=None, description="Single-use; hand it to the invitee (e.g. in a link)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApiKeyPayload:
+    id: strawberry.ID | None = None
+    secret: str | None = strawberry.field(default=None, description="Shown once; store it now.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePayload:
+    deleted: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="For content and experience configuration.")
+class ConfigPayload:
+    id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,1 @@
+"""The demo programme and deterministic data generators for tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""The runnable service: settings, the ASGI app and the `partnerscope` command line."""

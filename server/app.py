@@ -1,0 +1,62 @@
+"""The ASGI application: /graphql, /healthz, and the lifespan that owns the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.db import open_database
+from domain.identity import passwords
+from domain.identity.tokens import TokenIssuer
+from resolvers.context import Runtime
+from schema.build import build_schema
+from server.graphql_app import PartnerScopeGraphQL
+from server.settings import Settings
+
+log = logging.getLogger("partnerscope")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        async with runtime.db.read() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # any database failure means "not healthy", with the reason logged
+        log.warning("health check failed: %s", exc)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": runtime.db.dialect})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    passwords.configure(
+        time_cost=settings.password_time_cost, memory_cost_kib=settings.password_memory_kib
+    )
+    secret = settings.signing_secret()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = open_database(settings.database_url)
+        app.state.runtime = Runtime(
+            db=db,
+            tokens=TokenIssuer(secret, timedelta(seconds=settings.token_ttl_seconds)),
+            invitation_ttl=timedelta(hours=settings.invitation_ttl_hours),
+        )
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,190 @@
+"""`partnerscope`: migrate, serve, seed, create-staff, recompute, export-schema.
+
+Bad arguments or an unreachable database print one clear line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain.errors import DomainError
+from server.settings import ConfigurationError, Settings
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+async def _with_database(
+    settings: Settings, work: Callable[[Any], Awaitable[None]], *, require_current: bool = True
+) -> None:
+    from domain import migrate
+    from domain.db import open_database
+
+    db = open_database(settings.database_url)
+    try:
+        if require_current and not await migrate.is_current(db.engine):
+            raise CliError(
+                "the database schema is not up to date: run `partnerscope migrate` first"
+            )
+        await work(db)
+    finally:
+        await db.dispose()
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> None:
+    from domain import migrate
+
+    async def work(db: Any) -> None:
+        await migrate.upgrade(db.engine)
+
+    asyncio.run(_with_database(settings, work, require_current=False))
+    print(f"Database at {settings.redacted_database_url()} is up to date.")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if not 0 < args.port < 65536:
+        raise CliError("--port must be between 1 and 65535")
+    settings.signing_secret()  # fail now, in one line, rather than in every worker
+
+    async def check(_db: Any) -> None:
+        return None
+
+    asyncio.run(_with_database(settings, check))
+    print(f"PartnerScope API on http://{args.host}:{args.port}/graphql (GraphiQL in a browser)")
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.identity import passwords
+    from seeds import demo
+
+    if not args.demo:
+        raise CliError("say what to load: `partnerscope seed --demo`")
+    passwords.configure(
+        time_cost=settings.password_time_cost, memory_cost_kib=settings.password_memory_kib
+    )
+
+    async def work(db: Any) -> None:
+        report = await demo.load(db)
+        print(report)
+
+    asyncio.run(_with_database(settings, work))
+
+
+def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> None:
+    from domain import ids
+    from domain.identity import accounts, passwords
+    from domain.principal import StaffRole
+
+    passwords.configure(
+        time_cost=settings.password_time_cost, memory_cost_kib=settings.password_memory_kib
+    )
+
+    async def work(db: Any) -> None:
+        async with db.write() as session:
+            staff = await accounts.create_staff(
+                session, args.email, args.password, StaffRole(args.role), args.name
+            )
+        print(ids.encode("StaffMember", staff.id))
+
+    asyncio.run(_with_database(settings, work))
+
+
+def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> None:
+    from schema.build import build_schema
+
+    print(build_schema().as_str())
+
+
+def build_parser() -> OneLineParser:
+    from domain.principal import StaffRole
+
+    parser = OneLineParser(prog="partnerscope", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    serve = commands.add_parser("serve", help="run the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    seed = commands.add_parser("seed", help="load the demo programme")
+    seed.add_argument("--demo", action="store_true", help="partners, contacts, staff and content")
+    staff = commands.add_parser("create-staff", help="create a staff account; prints its id")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--password", required=True)
+    staff.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    staff.add_argument("--name")
+    commands.add_parser("export-schema", help="print the served schema as SDL (no database)")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
+    "migrate": cmd_migrate,
+    "serve": cmd_serve,
+    "seed": cmd_seed,
+    "create-staff": cmd_create_staff,
+    "export-schema": cmd_export_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "export-schema":
+        cmd_export_schema(None, args)
+        return 0
+    try:
+        settings = Settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        COMMANDS[args.command](settings, args)
+    except (CliError, ConfigurationError) as exc:
+        return _fail(str(exc))
+    except DomainError as exc:
+        return _fail("; ".join(p.message for p in exc.problems))
+    except (SQLAlchemyError, OSError) as exc:
+        url = settings.redacted_database_url()
+        return _fail(f"cannot use the database at {url}: {_first_line(exc)}")
+    except ValueError as exc:  # e.g. a malformed PARTNERSCOPE_DATABASE_URL
+        return _fail(_first_line(exc))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"partnerscope: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Configuration from the environment (or a .env file), as the contract names it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./partnerscope.db"
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot work; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTNERSCOPE_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: SecretStr | None = None
+    token_ttl_seconds: int = 3600
+    invitation_ttl_hours: int = 168
+    # argon2id cost (RFC 9106 second recommended option by default).
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    def redacted_database_url(self) -> str:
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def signing_secret(self) -> str:
+        """The token signing key. Generated and kept beside the database for embedded SQLite."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        if not self.is_sqlite:
+            raise ConfigurationError(
+                "PARTNERSCOPE_SECRET_KEY is required when the database is not embedded SQLite."
+            )
+        database = make_url(self.database_url).database
+        if not database or database == ":memory:":
+            return secrets.token_urlsafe(48)
+        path = Path(database).with_suffix(".secret")
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
