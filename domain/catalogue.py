@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -138,9 +139,15 @@ class PicklistValueSpec:
 
 
 async def set_picklist(
-    session: AsyncSession, field: str, specs: list[PicklistValueSpec]
+    session: AsyncSession,
+    field: str,
+    specs: list[PicklistValueSpec],
+    named_by_rules: Mapping[str, list[str]] | None = None,
 ) -> list[PicklistEntry]:
-    """Replace a picklist. Values still held by partners cannot be removed."""
+    """Replace a picklist. Values still held by partners or named by rules cannot be removed.
+
+    `named_by_rules` maps a value to the keys of segments whose rules name it.
+    """
     problems = Problems()
     column_name = PICKLIST_COLUMNS.get(field)
     if column_name is None:
@@ -181,6 +188,13 @@ async def set_picklist(
             f"{value!r} cannot be removed: {count} partner(s) still have it. Move them first.",
             "values",
         )
+    for value, segment_keys in sorted((named_by_rules or {}).items()):
+        if value not in seen:
+            problems.add(
+                ErrorCode.INVALID_VALUE,
+                f"{value!r} cannot be removed: segment rules name it ({', '.join(segment_keys)}).",
+                "values",
+            )
     problems.raise_if_any()
     await session.execute(delete(PicklistValue).where(PicklistValue.field == field))
     session.add_all(

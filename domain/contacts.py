@@ -13,6 +13,7 @@ from domain.catalogue import AttributeSubject, Catalogue, merge_attributes
 from domain.errors import ErrorCode, Problems, not_found
 from domain.models import Contact
 from domain.principal import ContactRole, ContactStatus
+from domain.segments.membership import ChangeSet, apply_changes
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,18 @@ async def create_contact(
     )
     session.add(contact)
     await session.flush()
+    await contact_changed(session, contact.id, None)
     return contact
+
+
+async def contact_changed(
+    session: AsyncSession, contact_id: int, fields: frozenset[str] | None
+) -> None:
+    """Move the contact-segment memberships a change to `fields` (None: a new contact) affects."""
+    if fields is None or fields:
+        change_set = ChangeSet()
+        change_set.contact(contact_id, fields)
+        await apply_changes(session, change_set)
 
 
 async def update_contact(
@@ -91,4 +103,5 @@ async def update_contact(
         contact.title = title
     contact.attributes = attributes
     await session.flush()
+    await contact_changed(session, contact.id, frozenset(changed))
     return ContactChange(contact, frozenset(changed))

@@ -13,6 +13,7 @@ from domain import validation
 from domain.catalogue import PICKLIST_COLUMNS, AttributeSubject, Catalogue, merge_attributes
 from domain.errors import DomainError, ErrorCode, Problems, not_found
 from domain.models import Partner, PartnerMetrics
+from domain.segments.membership import ChangeSet, apply_changes
 
 # PartnerInput names (the public vocabulary, also used by profile layouts) -> columns.
 INPUT_COLUMNS = {
@@ -159,7 +160,9 @@ async def create_partner(
     await session.flush()
     session.add(PartnerMetrics(partner_id=partner.id))
     await session.flush()
-    return PartnerChange(partner, True, frozenset())
+    change = PartnerChange(partner, True, frozenset())
+    await refresh_memberships(session, [change])
+    return change
 
 
 def _apply(partner: Partner, values: Mapping[str, Any]) -> frozenset[str]:
@@ -200,9 +203,10 @@ async def update_partner(
             "externalId",
         )
     problems.raise_if_any()
-    changed = _apply(partner, values)
+    change = PartnerChange(partner, False, _apply(partner, values))
     await session.flush()
-    return PartnerChange(partner, False, changed)
+    await refresh_memberships(session, [change])
+    return change
 
 
 async def upsert_partners(
@@ -266,4 +270,14 @@ async def upsert_partners(
     await session.flush()
     session.add_all(PartnerMetrics(partner_id=c.partner.id) for c in changes if c.created)
     await session.flush()
+    await refresh_memberships(session, changes)
     return changes
+
+
+async def refresh_memberships(session: AsyncSession, changes: Sequence[PartnerChange]) -> None:
+    """Move the segment memberships these writes affect, in the same transaction."""
+    change_set = ChangeSet()
+    for change in changes:
+        if change.created or change.fields:
+            change_set.partner(change.partner.id, None if change.created else change.fields)
+    await apply_changes(session, change_set)

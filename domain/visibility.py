@@ -7,13 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import Select, false, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.models import Contact, Partner
+from domain.models import Contact, Partner, Segment, SegmentManager, SegmentMember
 from domain.principal import Principal, StaffRole
 
 READ_ALL_STAFF = (StaffRole.VENDOR_ADMIN, StaffRole.ANALYST)
+
+
+def managed_partner_ids(staff_id: int) -> Select[Any]:
+    """Partners a channel manager looks after: members of the partner segments it manages,
+    and the companies of members of the contact segments it manages."""
+    managed = select(SegmentManager.segment_id).where(SegmentManager.staff_id == staff_id)
+    members = select(SegmentMember.subject_id).join(Segment, Segment.id == SegmentMember.segment_id)
+    partners = members.where(Segment.subject == "PARTNER", SegmentMember.segment_id.in_(managed))
+    contacts = (
+        select(Contact.partner_id)
+        .join(SegmentMember, SegmentMember.subject_id == Contact.id)
+        .join(Segment, Segment.id == SegmentMember.segment_id)
+        .where(Segment.subject == "CONTACT", SegmentMember.segment_id.in_(managed))
+    )
+    return select(union(partners, contacts).subquery().c[0])
 
 
 def _partner_ids_condition(principal: Principal, partner_id: Any) -> ColumnElement[bool]:
@@ -22,6 +37,8 @@ def _partner_ids_condition(principal: Principal, partner_id: Any) -> ColumnEleme
         return partner_id == principal.partner_id
     if principal.is_staff_role(*READ_ALL_STAFF):
         return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return partner_id.in_(managed_partner_ids(principal.id))
     if principal.has_scope("partners:read") or principal.has_scope("partners:write"):
         return true()
     return false()
@@ -31,13 +48,20 @@ def partners_readable(principal: Principal) -> ColumnElement[bool]:
     return _partner_ids_condition(principal, Partner.id)
 
 
-def partners_writable(principal: Principal) -> ColumnElement[bool]:
-    """Partner records this principal may change through the staff/integrator mutations."""
+def _writable(principal: Principal, partner_id: Any) -> ColumnElement[bool]:
+    """Condition on a partner-id column: companies whose records staff or keys may change."""
     if principal.read_only or principal.is_contact:
         return false()
     if principal.is_staff_role(StaffRole.VENDOR_ADMIN) or principal.has_scope("partners:write"):
         return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return partner_id.in_(managed_partner_ids(principal.id))
     return false()
+
+
+def partners_writable(principal: Principal) -> ColumnElement[bool]:
+    """Partner records this principal may change through the staff/integrator mutations."""
+    return _writable(principal, Partner.id)
 
 
 def contacts_readable(principal: Principal) -> ColumnElement[bool]:
@@ -46,11 +70,7 @@ def contacts_readable(principal: Principal) -> ColumnElement[bool]:
 
 def contacts_writable(principal: Principal) -> ColumnElement[bool]:
     """Contacts whose records (title, attributes) this principal may change."""
-    if principal.read_only or principal.is_contact:
-        return false()
-    if principal.is_staff_role(StaffRole.VENDOR_ADMIN) or principal.has_scope("partners:write"):
-        return true()
-    return false()
+    return _writable(principal, Contact.partner_id)
 
 
 def team_manageable(principal: Principal) -> ColumnElement[bool]:
@@ -59,10 +79,15 @@ def team_manageable(principal: Principal) -> ColumnElement[bool]:
     Whether a contact may manage its team at all (the MANAGE_TEAM action) is decided
     before this; here only the company boundary is drawn.
     """
-    if principal.read_only:
-        return false()
-    if principal.is_contact:
+    if principal.is_contact and not principal.read_only:
         return Partner.id == principal.partner_id
-    if principal.is_staff_role(StaffRole.VENDOR_ADMIN) or principal.has_scope("partners:write"):
+    return _writable(principal, Partner.id)
+
+
+def members_readable(principal: Principal, subject: str, subject_id: Any) -> ColumnElement[bool]:
+    """Condition on a segment member's subject id: only members the principal may see."""
+    if principal.is_staff_role(*READ_ALL_STAFF) or principal.is_api_key:
         return true()
-    return false()
+    if subject == "PARTNER":
+        return subject_id.in_(select(Partner.id).where(partners_readable(principal)))
+    return subject_id.in_(select(Contact.id).where(contacts_readable(principal)))

@@ -8,6 +8,8 @@ from strawberry.types import Info
 
 from domain import catalogue, ids, models
 from domain.catalogue import AttributeSubject, AttributeType, PicklistValueSpec
+from domain.segments import service as segment_service
+from domain.segments.index import load_index
 from resolvers.mutations import AuditNote, Result, run_mutation
 
 
@@ -32,7 +34,10 @@ async def set_picklist(info: Info, field: str, values: list[PicklistValueSpec]) 
     async def work(session: AsyncSession, note: AuditNote) -> str:
         note.target = f"Picklist:{field}"
         before = await catalogue.load_catalogue(session)
-        entries = await catalogue.set_picklist(session, field, values)
+        index = await load_index(session)
+        named = segment_service.picklist_values_named(index, field)
+        entries = await catalogue.set_picklist(session, field, values, named)
+        await segment_service.catalogue_changed(session, frozenset({field}))
         note.detail = {
             "before": [e.__dict__ for e in before.picklists.get(field, ())],
             "after": [e.__dict__ for e in entries],
@@ -48,6 +53,7 @@ async def define_attribute(
     async def work(session: AsyncSession, note: AuditNote) -> str:
         note.detail = {"subject": subject, "key": key, "type": kind, "label": label}
         definition = await catalogue.define_attribute(session, subject, key, kind, label)
+        await segment_service.catalogue_changed(session, frozenset())
         gid = ids.encode("AttributeDefinition", definition.id)
         note.target = f"AttributeDefinition:{gid}"
         return gid

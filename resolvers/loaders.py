@@ -12,7 +12,16 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from domain.db import Database
-from domain.models import Contact, Partner, PartnerMetrics, StaffMember
+from domain.models import (
+    Contact,
+    Partner,
+    PartnerMetrics,
+    Segment,
+    SegmentManager,
+    SegmentMember,
+    SegmentOverride,
+    StaffMember,
+)
 
 
 def _by_key(
@@ -23,6 +32,19 @@ def _by_key(
             rows = await session.scalars(select(model).where(column.in_(keys)))
             found = {getattr(row, column.key): row for row in rows}
         return [found.get(key) for key in keys]
+
+    return load
+
+
+def _grouped(
+    db: Database, model: Any, column: Any, order: Any
+) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[list[Any]]]]:
+    async def load(keys: Sequence[Any]) -> list[list[Any]]:
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        async with db.read() as session:
+            for row in await session.scalars(select(model).where(column.in_(keys)).order_by(order)):
+                groups[getattr(row, column.key)].append(row)
+        return [groups.get(key, []) for key in keys]
 
     return load
 
@@ -69,8 +91,29 @@ def _child_counts(
             rows = await session.execute(
                 select(parent, func.count()).where(parent.in_(keys)).group_by(parent)
             )
-            counts = dict(rows.tuples().all())
+            counts = dict(rows.all())
         return [counts.get(key, 0) for key in keys]
+
+    return load
+
+
+def _segments_of(
+    db: Database, subject: str
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[list[Segment]]]]:
+    """The segments (of `subject` kind) each subject id is a member of, by key."""
+
+    async def load(keys: Sequence[int]) -> list[list[Segment]]:
+        found: dict[int, list[Segment]] = defaultdict(list)
+        async with db.read() as session:
+            rows = await session.execute(
+                select(SegmentMember.subject_id, Segment)
+                .join(Segment, Segment.id == SegmentMember.segment_id)
+                .where(SegmentMember.subject_id.in_(keys), Segment.subject == subject)
+                .order_by(Segment.key)
+            )
+            for subject_id, segment in rows:
+                found[subject_id].append(segment)
+        return [found.get(key, []) for key in keys]
 
     return load
 
@@ -104,3 +147,44 @@ class Loaders:
     @cached_property
     def contact_count_by_partner_id(self) -> DataLoader[int, int]:
         return DataLoader(_child_counts(self.db, Contact.partner_id))
+
+    @cached_property
+    def segment_by_id(self) -> DataLoader[int, Segment | None]:
+        return DataLoader(_by_key(self.db, Segment, Segment.id))
+
+    @cached_property
+    def segments_by_partner_id(self) -> DataLoader[int, list[Segment]]:
+        return DataLoader(_segments_of(self.db, "PARTNER"))
+
+    @cached_property
+    def segments_by_contact_id(self) -> DataLoader[int, list[Segment]]:
+        return DataLoader(_segments_of(self.db, "CONTACT"))
+
+    @cached_property
+    def member_count_by_segment_id(self) -> DataLoader[int, int]:
+        return DataLoader(_child_counts(self.db, SegmentMember.segment_id))
+
+    @cached_property
+    def overrides_by_segment_id(self) -> DataLoader[int, list[SegmentOverride]]:
+        return DataLoader(
+            _grouped(
+                self.db, SegmentOverride, SegmentOverride.segment_id, SegmentOverride.subject_id
+            )
+        )
+
+    @cached_property
+    def managers_by_segment_id(self) -> DataLoader[int, list[StaffMember]]:
+        async def load(keys: Sequence[int]) -> list[list[StaffMember]]:
+            found: dict[int, list[StaffMember]] = defaultdict(list)
+            async with self.db.read() as session:
+                rows = await session.execute(
+                    select(SegmentManager.segment_id, StaffMember)
+                    .join(StaffMember, StaffMember.id == SegmentManager.staff_id)
+                    .where(SegmentManager.segment_id.in_(keys))
+                    .order_by(StaffMember.email)
+                )
+                for segment_id, staff in rows:
+                    found[segment_id].append(staff)
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load)

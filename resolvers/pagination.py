@@ -95,15 +95,18 @@ async def paginate(
     keyset: Keyset,
     first: int | None,
     after: str | None,
+    *,
+    entities: bool = True,
 ) -> Page[Any]:
-    """Fetch one page of `query` (a select of ORM entities) ordered by `keyset`."""
+    """One page of `query` ordered by `keyset`: ORM entities, or rows if `entities` is False."""
     size = page_size(first)
     paged = query
     if after:
         paged = paged.where(keyset.after(after))
     paged = paged.order_by(*keyset.order_by()).limit(size + 1)
     async with db.read() as session:
-        rows = list(await session.scalars(paged))
+        result = await session.execute(paged)
+        rows = list(result.scalars() if entities else result)
     has_next = len(rows) > size
     rows = rows[:size]
     return Page(rows, [keyset.cursor(r) for r in rows], has_next, counter(db, query))

@@ -46,6 +46,13 @@ def partner_list_query(principal: Any, filters: Mapping[str, Any]) -> Any:
             query = query.where(getattr(models.Partner, name) == filters[name])
     if filters.get("search"):
         query = query.where(models.Partner.name.icontains(filters["search"], autoescape=True))
+    if filters.get("segment") is not None:
+        members = (
+            select(models.SegmentMember.subject_id)
+            .join(models.Segment, models.Segment.id == models.SegmentMember.segment_id)
+            .where(models.Segment.key == filters["segment"], models.Segment.subject == "PARTNER")
+        )
+        query = query.where(models.Partner.id.in_(members))
     return query
 
 

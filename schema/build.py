@@ -9,10 +9,10 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 
 from schema.extensions import ErrorPolicy
-from schema.operations import catalogue, identity, node, partners
+from schema.operations import catalogue, identity, node, partners, segments
 
-QUERIES = (identity.Query, node.Query, partners.Query, catalogue.Query)
-MUTATIONS = (identity.Mutation, partners.Mutation, catalogue.Mutation)
+QUERIES = (identity.Query, node.Query, partners.Query, catalogue.Query, segments.Query)
+MUTATIONS = (identity.Mutation, partners.Mutation, catalogue.Mutation, segments.Mutation)
 
 
 class PartnerScopeSchema(strawberry.Schema):

@@ -10,13 +10,16 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain import ids, models
+from resolvers import segments as resolve_segments
 from schema.common import Node
 from schema.identity import ContactRole
 
 if TYPE_CHECKING:
     from schema.partner import Partner
+    from schema.segment import SegmentRef
 
 PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
 
 @strawberry.type(description="A person at a partner company.")
@@ -44,3 +47,9 @@ class Contact(Node):
     status: str = strawberry.field(description="INVITED, ACTIVE or DEACTIVATED.")
     attributes: JSON
     last_login_at: datetime | None
+
+    @strawberry.field(description="Partner segments of its company, then its own contact segments.")
+    async def segments(
+        self, root: strawberry.Parent[models.Contact], info: Info
+    ) -> list[SegmentRefRef]:
+        return await resolve_segments.of_contact(info, root.id, root.partner_id)

@@ -10,11 +10,14 @@ from strawberry.types import Info
 from domain import ids, models
 from domain import principal as domain_principal
 from domain.principal import Principal, PrincipalKind
+from resolvers import segments as resolve_segments
 
 if TYPE_CHECKING:
     from schema.partner import Partner
+    from schema.segment import SegmentRef
 
 PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
 ContactRole = strawberry.enum(domain_principal.ContactRole, name="ContactRole")
 StaffRole = strawberry.enum(domain_principal.StaffRole, name="StaffRole")
@@ -70,3 +73,11 @@ class Viewer:
         if root.partner_id is None:
             return None
         return await info.context.loaders.partner_by_id.load(root.partner_id)
+
+    @strawberry.field(
+        description="Partner segments of its company and its own contact segments (contacts)."
+    )
+    async def segments(self, root: strawberry.Parent[Principal], info: Info) -> list[SegmentRefRef]:
+        if root.partner_id is None:
+            return []
+        return await resolve_segments.of_contact(info, root.id, root.partner_id)

@@ -16,8 +16,10 @@ from schema.common import Connection, Node
 
 if TYPE_CHECKING:
     from schema.contact import Contact
+    from schema.segment import SegmentRef
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.contact")]
+SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
 
 @strawberry.type(description="Figures derived from deals, training and engagement.")
@@ -68,6 +70,12 @@ class Partner(Node):
         after: str | None = None,
     ) -> Connection[ContactRef]:
         return Connection(page=await resolve.partner_contacts(info, root, first, after))
+
+    @strawberry.field(description="Partner segments this company belongs to.")
+    async def segments(
+        self, root: strawberry.Parent[models.Partner], info: Info
+    ) -> list[SegmentRefRef]:
+        return await info.context.loaders.segments_by_partner_id.load(root.id)
 
 
 @strawberry.input

@@ -19,7 +19,8 @@ from sqlalchemy import delete, insert, select
 from domain import migrate
 from domain.db import Database, open_database
 from domain.identity import passwords
-from domain.models import Base, PicklistValue
+from domain.models import Base
+from domain.segments.index import forget_cached_indexes
 from server.app import create_app
 from server.settings import Settings
 from tests.support import Api
@@ -64,10 +65,13 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 async def pristine_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Rows a freshly migrated database holds (default picklists), restored after each test."""
+    """Rows a freshly migrated database holds (default picklists...), restored after each test."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
     async with database.read() as session:
-        rows = (await session.execute(select(PicklistValue.__table__))).mappings().all()
-    return {PicklistValue.__tablename__: [dict(r) for r in rows]}
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(select(table))).mappings().all()
+            snapshot[table.name] = [dict(r) for r in rows]
+    return snapshot
 
 
 @pytest.fixture
@@ -81,6 +85,7 @@ async def db(
         for name, rows in pristine_rows.items():
             if rows:
                 await connection.execute(insert(Base.metadata.tables[name]), rows)
+    forget_cached_indexes()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation
 from domain.clock import utcnow
+from domain.contacts import contact_changed
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.identity import passwords
 from domain.models import Contact, StaffMember
@@ -88,6 +89,7 @@ async def login(session: AsyncSession, email: str, password: str) -> Principal:
     if contact is not None:
         contact.last_login_at = utcnow()
         await session.flush()
+        await contact_changed(session, contact.id, frozenset({"contact.lastLoginAt"}))
         return contact_principal(contact)
     await session.flush()
     return staff_principal(staff)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation
 from domain.clock import utcnow
-from domain.contacts import create_contact
+from domain.contacts import contact_changed, create_contact
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.identity import passwords
 from domain.identity.accounts import email_in_use
@@ -63,7 +63,10 @@ async def invite_contact(
     if contact is None:
         contact = await create_contact(session, partner.id, email, name, role)
     else:
-        contact.name, contact.role = name, role.value
+        if contact.role != role.value:
+            contact.role = role.value
+            await contact_changed(session, contact.id, frozenset({"contact.role"}))
+        contact.name = name
         await session.execute(
             update(Invitation)
             .where(Invitation.contact_id == contact.id, Invitation.used_at.is_(None))
@@ -98,4 +101,5 @@ async def accept_invitation(session: AsyncSession, token: str, password: str) ->
     contact.status = ContactStatus.ACTIVE.value
     contact.last_login_at = utcnow()
     await session.flush()
+    await contact_changed(session, contact.id, frozenset({"contact.status", "contact.lastLoginAt"}))
     return contact

@@ -5,16 +5,36 @@ from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
 from domain.models.identity import ApiKey, Invitation, StaffMember
 from domain.models.partners import Contact, Partner, PartnerMetrics
+from domain.models.segments import (
+    CatalogState,
+    ContactCertification,
+    CourseCompletion,
+    MembershipEvent,
+    Segment,
+    SegmentDependency,
+    SegmentManager,
+    SegmentMember,
+    SegmentOverride,
+)
 
 __all__ = [
     "ApiKey",
     "AttributeDefinition",
     "AuditEntry",
     "Base",
+    "CatalogState",
     "Contact",
+    "ContactCertification",
+    "CourseCompletion",
     "Invitation",
+    "MembershipEvent",
     "Partner",
     "PartnerMetrics",
     "PicklistValue",
+    "Segment",
+    "SegmentDependency",
+    "SegmentManager",
+    "SegmentMember",
+    "SegmentOverride",
     "StaffMember",
 ]

@@ -1,0 +1,127 @@
+"""Segments, their materialised membership and its history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.clock import utcnow
+from domain.models.base import Base, JSONDoc, UTCDateTime
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[Any | None] = mapped_column(JSONDoc)
+    # The field paths the rule reads, so a data change re-evaluates only segments that care.
+    reads: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    time_dependent: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SegmentDependency(Base):
+    """Segment `segment_id` names `depends_on_id` in its rule."""
+
+    __tablename__ = "segment_dependencies"
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    depends_on_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SegmentOverride(Base):
+    """Include (always a member) and exclude (never a member) lists."""
+
+    __tablename__ = "segment_overrides"
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # INCLUDE / EXCLUDE
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class SegmentManager(Base):
+    __tablename__ = "segment_managers"
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SegmentMember(Base):
+    __tablename__ = "segment_members"
+    __table_args__ = (Index("ix_segment_members_subject", "subject_id", "segment_id"),)
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    # A partner id for PARTNER segments, a contact id for CONTACT segments.
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MembershipEvent(Base):
+    __tablename__ = "membership_events"
+    __table_args__ = (
+        Index("ix_membership_events_segment", "segment_id", "id"),
+        Index("ix_membership_events_subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(8))  # JOINED / LEFT
+    cause: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CatalogState(Base):
+    """One row: bumped whenever segments, picklists or attribute definitions change,
+    so every worker knows when its compiled segment index is stale."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ContactCertification(Base):
+    """Certifications a contact holds, by key (rules read them as contact.certifications)."""
+
+    __tablename__ = "contact_certifications"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    certification_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # AUDIENCE, MANUAL, COURSE
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CourseCompletion(Base):
+    """Courses a contact completed, by key (rules read them as contact.completedCourses)."""
+
+    __tablename__ = "course_completions"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Segments: rules over partner and contact data, kept as live, explainable membership."""

@@ -1,0 +1,110 @@
+"""Loading what rules read about many subjects at once (a few queries, whatever the count)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import (
+    Contact,
+    ContactCertification,
+    CourseCompletion,
+    Partner,
+    PartnerMetrics,
+    SegmentMember,
+)
+
+CHUNK = 5000
+
+
+def chunks(values: Iterable[int]) -> list[list[int]]:
+    ordered = sorted(set(values))
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+async def rows_by_id(
+    session: AsyncSession, table: Any, column: Any, ids: Iterable[int]
+) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for part in chunks(ids):
+        for row in await session.execute(select(table).where(column.in_(part))):
+            found[getattr(row, column.key)] = row
+    return found
+
+
+async def partners(
+    session: AsyncSession, ids: Iterable[int]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """(partner rows, metrics rows) by partner id."""
+    ids = list(ids)
+    return (
+        await rows_by_id(session, Partner.__table__, Partner.__table__.c.id, ids),
+        await rows_by_id(
+            session, PartnerMetrics.__table__, PartnerMetrics.__table__.c.partner_id, ids
+        ),
+    )
+
+
+async def contacts_of(session: AsyncSession, partner_ids: Iterable[int]) -> dict[int, Any]:
+    table = Contact.__table__
+    found: dict[int, Any] = {}
+    for part in chunks(partner_ids):
+        for row in await session.execute(select(table).where(table.c.partner_id.in_(part))):
+            found[row.id] = row
+    return found
+
+
+async def contacts(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
+    return await rows_by_id(session, Contact.__table__, Contact.__table__.c.id, ids)
+
+
+async def keyed(
+    session: AsyncSession, column: Any, key: Any, contact_ids: Iterable[int]
+) -> dict[int, frozenset[str]]:
+    """Certification or course keys held, by contact id."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for part in chunks(contact_ids):
+        for contact_id, value in await session.execute(select(column, key).where(column.in_(part))):
+            held[contact_id].add(value)
+    return {k: frozenset(v) for k, v in held.items()}
+
+
+async def certifications(
+    session: AsyncSession, contact_ids: Iterable[int]
+) -> dict[int, frozenset[str]]:
+    return await keyed(
+        session,
+        ContactCertification.contact_id,
+        ContactCertification.certification_key,
+        contact_ids,
+    )
+
+
+async def completed_courses(
+    session: AsyncSession, contact_ids: Iterable[int]
+) -> dict[int, frozenset[str]]:
+    return await keyed(
+        session, CourseCompletion.contact_id, CourseCompletion.course_key, contact_ids
+    )
+
+
+async def memberships(
+    session: AsyncSession, segment_ids: Sequence[int], subject_ids: Iterable[int]
+) -> dict[int, set[int]]:
+    """Current segments (among `segment_ids`) of each subject."""
+    held: dict[int, set[int]] = defaultdict(set)
+    if not segment_ids:
+        return held
+    for part in chunks(subject_ids):
+        rows = await session.execute(
+            select(SegmentMember.subject_id, SegmentMember.segment_id).where(
+                SegmentMember.subject_id.in_(part), SegmentMember.segment_id.in_(segment_ids)
+            )
+        )
+        for subject_id, segment_id in rows:
+            held[subject_id].add(segment_id)
+    return held

@@ -1,0 +1,226 @@
+"""The rule tree compiled to Python for one subject: incremental membership and explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.segments.fields import Kind, Subject
+from domain.segments.rules import All, Condition, Node, Not, SegmentRef, json_pointer
+from domain.segments.values import Test, show
+
+METRIC_COLUMNS = {
+    "wonRevenue12m": "won_revenue_12m",
+    "openPipeline": "open_pipeline",
+    "dealsWon12m": "deals_won_12m",
+    "dealsRegistered90d": "deals_registered_90d",
+    "certifiedContacts": "certified_contacts",
+    "trainingCompletionRate": "training_completion_rate",
+    "engagementScore": "engagement_score",
+}
+COLUMN_OF = {"joinedAt": "joined_at", "lastLoginAt": "last_login_at", "createdAt": "created_at"}
+
+
+@dataclass
+class Facts:
+    """What rules may read about one subject (a partner, or a contact and its partner)."""
+
+    partner: Any
+    metrics: Any
+    contact: Any = None
+    certifications: frozenset[str] = frozenset()
+    completed_courses: frozenset[str] = frozenset()
+    partner_segments: set[int] = field(default_factory=set)
+    contact_segments: set[int] = field(default_factory=set)
+
+
+Getter = Callable[[Facts], Any]
+
+
+def getter(path: str) -> Getter:
+    """How to read `path` from Facts."""
+    owner, _, rest = path.partition(".")
+    if rest.startswith("attributes."):
+        key = rest[len("attributes.") :]
+        if owner == "partner":
+            return lambda f: (f.partner.attributes or {}).get(key)
+        return lambda f: (f.contact.attributes or {}).get(key)
+    if rest.startswith("metrics."):
+        column = METRIC_COLUMNS[rest[len("metrics.") :]]
+        return lambda f: getattr(f.metrics, column) if f.metrics is not None else None
+    if path == "contact.certifications":
+        return lambda f: sorted(f.certifications)
+    if path == "contact.completedCourses":
+        return lambda f: sorted(f.completed_courses)
+    column = COLUMN_OF.get(rest, rest)
+    if owner == "partner":
+        return lambda f: getattr(f.partner, column)
+    return lambda f: getattr(f.contact, column)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != []
+
+
+def _comparable(value: Any, kind: Kind) -> Any:
+    if kind is Kind.DATE and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def run_test(test: Test, kind: Kind, value: Any, now: datetime) -> bool:
+    """Apply a normalised test to one actual value (None when missing)."""
+    op = test.op
+    if op == "exists":
+        return _present(value) is test.value
+    if value is None:
+        return op in ("ne", "notIn", "notRanges")
+    value = _comparable(value, kind)
+    if op == "eq":
+        return value == test.value
+    if op == "ne":
+        return value != test.value
+    if op == "in":
+        return value in test.value
+    if op == "notIn":
+        return value not in test.value
+    if op == "ranges":
+        return any(r.contains(value) for r in test.value)
+    if op == "notRanges":
+        return not any(r.contains(value) for r in test.value)
+    if op == "textContains":
+        return test.value.lower() in value.lower()
+    if op == "textContainsAny":
+        return any(v.lower() in value.lower() for v in test.value)
+    if op == "textStartsWith":
+        return value.lower().startswith(test.value.lower())
+    if op == "listHas":
+        return test.value in value
+    if op == "listHasAny":
+        return any(v in value for v in test.value)
+    if kind is Kind.DATE:
+        today = now.date()
+        if op == "within":
+            return today - timedelta(days=test.value) <= value <= today
+        return value < today - timedelta(days=test.value)
+    if op == "within":
+        return now - timedelta(days=test.value) <= value <= now
+    return value < now - timedelta(days=test.value)
+
+
+Predicate = Callable[[Facts, datetime], bool]
+
+
+def compile_rule(node: Node) -> Predicate:
+    """A short-circuiting predicate over Facts."""
+    if isinstance(node, Condition):
+        read, test, kind = getter(node.field.path), node.test, node.field.kind
+        return lambda f, now: run_test(test, kind, read(f), now)
+    if isinstance(node, SegmentRef):
+        segment_id = node.segment_id
+        if node.subject is Subject.PARTNER:
+            return lambda f, now: segment_id in f.partner_segments
+        return lambda f, now: segment_id in f.contact_segments
+    if isinstance(node, Not):
+        inner = compile_rule(node.child)
+        return lambda f, now: not inner(f, now)
+    parts = tuple(compile_rule(child) for child in node.children)
+    if isinstance(node, All):
+        return lambda f, now: all(p(f, now) for p in parts)
+    return lambda f, now: any(p(f, now) for p in parts)
+
+
+# ---------------------------------------------------------------- explanations
+
+
+@dataclass(frozen=True)
+class Trace:
+    pointer: str
+    result: bool
+    actual: Any
+    detail: str
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe form of an actual value."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | frozenset | set):
+        return [plain(v) for v in value]
+    return value
+
+
+def _needs(node: Condition) -> str:
+    op, raw, test = node.op, node.raw, node.test
+    if node.field.kind is Kind.RANKED and op in ("lt", "lte", "gt", "gte", "between"):
+        return f"one of {show(list(test.value))}"
+    return {
+        "eq": lambda: f"= {show(raw)}",
+        "ne": lambda: f"anything but {show(raw)}",
+        "in": lambda: f"one of {show(raw)}",
+        "notIn": lambda: f"none of {show(raw)}",
+        "lt": lambda: f"< {show(raw)}",
+        "lte": lambda: f"<= {show(raw)}",
+        "gt": lambda: f"> {show(raw)}",
+        "gte": lambda: f">= {show(raw)}",
+        "between": lambda: f"between {show(raw[0])} and {show(raw[1])}",
+        "contains": lambda: (
+            f"to include {show(raw)}"
+            if node.field.kind is Kind.LIST
+            else f"to contain {show(raw)} (any case)"
+        ),
+        "containsAny": lambda: f"to contain any of {show(raw)}",
+        "startsWith": lambda: f"to start with {show(raw)} (any case)",
+        "exists": lambda: "a value" if raw else "no value",
+        "withinLastDays": lambda: f"a date within the last {raw} days",
+        "olderThanDays": lambda: f"a date more than {raw} days ago",
+    }[op]()
+
+
+def explain(node: Node, facts: Facts, now: datetime) -> tuple[bool, list[Trace]]:
+    """Evaluate every node (no short-circuit) and say why each holds or not."""
+    traces: list[Trace] = []
+
+    def visit(n: Node) -> bool:
+        pointer = json_pointer(n.pointer)
+        if isinstance(n, Condition):
+            actual = getter(n.field.path)(facts)
+            result = run_test(n.test, n.field.kind, actual, now)
+            shown = "no value" if actual is None else show(plain(actual))
+            traces.append(
+                Trace(
+                    pointer, result, plain(actual), f"{n.field.path} = {shown}, needs {_needs(n)}"
+                )
+            )
+            return result
+        if isinstance(n, SegmentRef):
+            held = (
+                facts.partner_segments if n.subject is Subject.PARTNER else facts.contact_segments
+            )
+            result = n.segment_id in held
+            whose = "the company is" if n.subject is Subject.PARTNER else "is"
+            verdict = "" if result else " not"
+            traces.append(Trace(pointer, result, result, f'{whose}{verdict} in segment "{n.key}"'))
+            return result
+        index = len(traces)
+        if isinstance(n, Not):
+            inner = visit(n.child)
+            traces.insert(index, Trace(pointer, not inner, None, f"not: the inner rule is {inner}"))
+            return not inner
+        results = [visit(child) for child in n.children]
+        held = sum(results)
+        if isinstance(n, All):
+            result = all(results)
+            detail = f"all of {len(results)} must hold; {held} do"
+        else:
+            result = any(results)
+            detail = f"any of {len(results)} must hold; {held} do"
+        traces.insert(index, Trace(pointer, result, None, detail))
+        return result
+
+    return visit(node), traces

@@ -1,0 +1,386 @@
+"""Creating, changing and deleting segments; previews and explanations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import ids, validation
+from domain.clock import utcnow
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.models import (
+    Contact,
+    Partner,
+    Segment,
+    SegmentDependency,
+    SegmentManager,
+    SegmentOverride,
+    StaffMember,
+)
+from domain.principal import StaffRole
+from domain.segments import facts as load
+from domain.segments import rules
+from domain.segments.fields import Subject
+from domain.segments.index import SegmentIndex, bump_version, load_index
+from domain.segments.membership import Cause, recompute_many
+from domain.segments.python import Facts, Trace, explain
+from domain.segments.sql import SqlCompiler
+
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_LIST = 10_000
+SUBJECT_TYPES = {Subject.PARTNER: ("Partner", Partner), Subject.CONTACT: ("Contact", Contact)}
+# Callables that name what else refers to a segment key (audiences register here).
+usage_checks: list[Any] = []
+
+
+@dataclass(frozen=True)
+class Saved:
+    segment: Segment
+    joined: int
+    left: int
+
+
+def _known_with(index: SegmentIndex, key: str, subject: Subject) -> dict[str, rules.KnownSegment]:
+    known = index.known()
+    known.setdefault(key, rules.KnownSegment(-1, subject))  # a new segment naming itself
+    return known
+
+
+def _check_cycles(index: SegmentIndex, node: rules.Node, own_id: int, problems: Problems) -> None:
+    """A reference to a segment that (transitively) refers back to this one loops."""
+    for ref in (n for n in rules.walk(node) if isinstance(n, rules.SegmentRef)):
+        if ref.segment_id in (own_id, -1) or (
+            own_id > 0 and ref.segment_id in set(index.with_dependents([own_id]))
+        ):
+            problems.add(
+                ErrorCode.CYCLE,
+                f'Segment "{ref.key}" depends on this segment, so referring to it would loop.',
+                *ref.pointer,
+                "segment",
+            )
+
+
+async def _subject_ids(
+    session: AsyncSession, subject: Subject, values: Any, problems: Problems, name: str
+) -> list[int]:
+    type_name, model = SUBJECT_TYPES[subject]
+    if not isinstance(values, list):
+        return []
+    if len(values) > MAX_LIST:
+        problems.add(ErrorCode.TOO_MANY, f"At most {MAX_LIST} ids; got {len(values)}.", name)
+        return []
+    decoded = [ids.decode_as(v, type_name) for v in values]
+    wanted = {pk for pk in decoded if pk is not None}
+    found = set()
+    for part in load.chunks(wanted):
+        found |= set(await session.scalars(select(model.id).where(model.id.in_(part))))
+    for i, pk in enumerate(decoded):
+        if pk is None or pk not in found:
+            problems.add(
+                ErrorCode.NOT_FOUND, f"No {type_name.lower()} with id {values[i]!r}.", name, i
+            )
+    return list(dict.fromkeys(pk for pk in decoded if pk is not None))
+
+
+async def _manager_ids(session: AsyncSession, values: Any, problems: Problems) -> list[int]:
+    decoded = [ids.decode_as(v, "StaffMember") for v in values or []]
+    staff = {
+        s.id: s
+        for s in await session.scalars(
+            select(StaffMember).where(StaffMember.id.in_([d for d in decoded if d is not None]))
+        )
+    }
+    for i, pk in enumerate(decoded):
+        member = staff.get(pk) if pk is not None else None
+        if member is None:
+            problems.add(
+                ErrorCode.NOT_FOUND, f"No staff member with id {values[i]!r}.", "managerIds", i
+            )
+        elif member.role != StaffRole.CHANNEL_MANAGER:
+            problems.add(
+                ErrorCode.INVALID_VALUE,
+                f"{member.email} is a {member.role}; segment managers are CHANNEL_MANAGER staff.",
+                "managerIds",
+                i,
+            )
+    return list(dict.fromkeys(pk for pk in decoded if pk is not None))
+
+
+async def _replace(
+    session: AsyncSession, model: Any, segment_id: int, rows: list[dict[str, Any]], **where: Any
+) -> None:
+    query = delete(model).where(model.segment_id == segment_id)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    await session.execute(query)
+    if rows:
+        session.add_all(model(segment_id=segment_id, **row) for row in rows)
+
+
+async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[str, Any]) -> Saved:
+    """Create (key None) or update a segment, then recompute what the change moves.
+
+    `patch` uses SegmentInput names; omitted fields are unchanged.
+    """
+    problems = Problems(("input",))
+    index = await load_index(session)
+    segment: Segment | None = None
+    if key is not None:
+        segment = await session.scalar(select(Segment).where(Segment.key == key).with_for_update())
+        if segment is None:
+            raise DomainError.one(ErrorCode.NOT_FOUND, f"No segment with key {key!r}.", ["key"])
+    creating = segment is None
+    new_key = patch.get("key", segment.key if segment else None)
+    if creating:
+        if not isinstance(new_key, str) or not KEY_PATTERN.match(new_key) or len(new_key) > 64:
+            problems.add(
+                ErrorCode.REQUIRED if new_key is None else ErrorCode.INVALID_VALUE,
+                "key: lowercase letters, digits and single dashes, e.g. gold-emea (at most 64).",
+                "key",
+            )
+        elif new_key in index.by_key:
+            problems.add(ErrorCode.DUPLICATE, f"A segment with key {new_key!r} exists.", "key")
+    elif new_key != segment.key:
+        problems.add(
+            ErrorCode.INVALID_VALUE,
+            "A segment's key cannot change: audiences and rules refer to it.",
+            "key",
+        )
+    subject_value = patch.get("subject", segment.subject if segment else None)
+    subject = Subject(subject_value) if subject_value else None
+    if subject is None:
+        problems.add(ErrorCode.REQUIRED, "subject: PARTNER or CONTACT.", "subject")
+    elif segment is not None and subject.value != segment.subject:
+        problems.add(
+            ErrorCode.INVALID_VALUE,
+            "A segment's subject cannot change; create a new segment instead.",
+            "subject",
+        )
+    name = patch.get("name", segment.name if segment else None)
+    try:
+        name = validation.text(name, max_length=200)
+    except ValueError as exc:
+        problems.add(
+            ErrorCode.REQUIRED if name is None else ErrorCode.INVALID_VALUE, f"name: {exc}.", "name"
+        )
+    description = patch.get("description", segment.description if segment else None)
+    if description is not None and not isinstance(description, str):
+        problems.add(ErrorCode.INVALID_VALUE, "description: expected text.", "description")
+    problems.raise_if_any()
+    assert subject is not None
+
+    rule_changed = "rule" in patch and (creating or patch["rule"] != segment.rule)
+    rule = patch.get("rule", segment.rule if segment else None)
+    node: rules.Node | None = None
+    if rule is not None:
+        try:
+            node = rules.parse(
+                rule,
+                subject,
+                index.catalogue,
+                _known_with(index, new_key, subject),
+                ("input", "rule"),
+            )
+        except DomainError as exc:
+            problems.items.extend(exc.problems)
+        else:
+            _check_cycles(index, node, segment.id if segment else -1, problems)
+    include = await _subject_ids(session, subject, patch.get("include"), problems, "include")
+    exclude = await _subject_ids(session, subject, patch.get("exclude"), problems, "exclude")
+    managers = await _manager_ids(session, patch.get("managerIds"), problems)
+    problems.raise_if_any()
+
+    now = utcnow()
+    if segment is None:
+        segment = Segment(key=new_key, subject=subject.value, created_at=now)
+        session.add(segment)
+    segment.name, segment.description = name, description
+    segment.rule = rule
+    segment.reads = sorted(rules.reads(node)) if node is not None else []
+    segment.time_dependent = node is not None and rules.is_time_dependent(node)
+    lists_changed = "include" in patch or "exclude" in patch
+    if not creating and (
+        rule_changed
+        or lists_changed
+        or "name" in patch
+        or "description" in patch
+        or "managerIds" in patch
+    ):
+        segment.version += 1
+    segment.updated_at = now
+    await session.flush()
+    if rule_changed or creating:
+        refs = rules.references(node) if node is not None else frozenset()
+        await _replace(session, SegmentDependency, segment.id, [{"depends_on_id": r} for r in refs])
+    for kind, values in (("INCLUDE", "include"), ("EXCLUDE", "exclude")):
+        if values in patch:
+            chosen = include if kind == "INCLUDE" else exclude
+            await _replace(
+                session,
+                SegmentOverride,
+                segment.id,
+                [{"kind": kind, "subject_id": s} for s in chosen],
+                kind=kind,
+            )
+    if "managerIds" in patch:
+        await _replace(session, SegmentManager, segment.id, [{"staff_id": m} for m in managers])
+    await session.flush()
+    joined = left = 0
+    if creating or rule_changed or lists_changed:
+        await bump_version(session)
+        fresh = await load_index(session)
+        cause = Cause.RULE_CHANGE if rule_changed else Cause.MANUAL
+        for moved_in, moved_out in (
+            await recompute_many(session, fresh, [segment.id], cause, now)
+        ).values():
+            joined, left = joined + moved_in, left + moved_out
+    return Saved(segment, joined, left)
+
+
+async def delete_segment(session: AsyncSession, key: str) -> Segment:
+    segment = await session.scalar(select(Segment).where(Segment.key == key).with_for_update())
+    if segment is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, f"No segment with key {key!r}.", ["key"])
+    users = list(
+        await session.scalars(
+            select(Segment.key)
+            .join(SegmentDependency, SegmentDependency.segment_id == Segment.id)
+            .where(SegmentDependency.depends_on_id == segment.id)
+            .order_by(Segment.key)
+        )
+    )
+    for check in usage_checks:
+        users += await check(session, key)
+    if users:
+        raise DomainError.one(
+            ErrorCode.SEGMENT_IN_USE,
+            f"Segment {key!r} is still used by: {', '.join(users)}. Remove those references first.",
+            ["key"],
+        )
+    await session.delete(segment)
+    await session.flush()
+    await bump_version(session)
+    return segment
+
+
+@dataclass(frozen=True)
+class Preview:
+    count: int
+    sample: list[tuple[str, str]]  # (global id, name)
+
+
+async def preview(
+    session: AsyncSession, subject: Subject, rule: Any, sample_size: int = 10
+) -> Preview:
+    """Who a rule would select right now; nothing is written."""
+    index = await load_index(session)
+    node = rules.parse(rule, subject, index.catalogue, index.known(), ("rule",))
+    compiler = SqlCompiler(subject, session.get_bind().dialect.name, utcnow())
+    matching = compiler.base(node).where(compiler.compile(node))
+    count = await session.scalar(select(func.count()).select_from(matching.subquery()))
+    type_name, model = SUBJECT_TYPES[subject]
+    sample = await session.execute(
+        select(model.id, model.name)
+        .where(model.id.in_(matching))
+        .order_by(model.name, model.id)
+        .limit(sample_size)
+    )
+    return Preview(int(count or 0), [(ids.encode(type_name, pk), name) for pk, name in sample])
+
+
+@dataclass(frozen=True)
+class Explanation:
+    member: bool
+    reason: str  # RULE, INCLUDED, EXCLUDED, NO_MATCH
+    trace: list[Trace]
+
+
+async def subject_facts(
+    session: AsyncSession, index: SegmentIndex, subject: Subject, pk: int
+) -> Facts | None:
+    """Everything rules may read about one partner or contact."""
+    partner_segments = [s.id for s in index.of(Subject.PARTNER)]
+    if subject is Subject.PARTNER:
+        partners, metrics = await load.partners(session, [pk])
+        if pk not in partners:
+            return None
+        held = await load.memberships(session, partner_segments, [pk])
+        return Facts(partner=partners[pk], metrics=metrics.get(pk), partner_segments=held[pk])
+    contacts = await load.contacts(session, [pk])
+    if pk not in contacts:
+        return None
+    contact = contacts[pk]
+    partners, metrics = await load.partners(session, [contact.partner_id])
+    return Facts(
+        partner=partners[contact.partner_id],
+        metrics=metrics.get(contact.partner_id),
+        contact=contact,
+        certifications=(await load.certifications(session, [pk])).get(pk, frozenset()),
+        completed_courses=(await load.completed_courses(session, [pk])).get(pk, frozenset()),
+        partner_segments=(await load.memberships(session, partner_segments, [contact.partner_id]))[
+            contact.partner_id
+        ],
+        contact_segments=(
+            await load.memberships(session, [s.id for s in index.of(Subject.CONTACT)], [pk])
+        )[pk],
+    )
+
+
+async def explain_membership(
+    session: AsyncSession, key: str, subject_pk: int, now: datetime | None = None
+) -> Explanation | None:
+    """Why a subject is in a segment or not; None if the segment or subject does not exist."""
+    index = await load_index(session)
+    segment = index.by_key.get(key)
+    if segment is None:
+        return None
+    facts = await subject_facts(session, index, segment.subject, subject_pk)
+    if facts is None:
+        return None
+    overrides = set(
+        await session.scalars(
+            select(SegmentOverride.kind).where(
+                SegmentOverride.segment_id == segment.id, SegmentOverride.subject_id == subject_pk
+            )
+        )
+    )
+    matched, trace = (
+        explain(segment.node, facts, now or utcnow()) if segment.node is not None else (False, [])
+    )
+    if "EXCLUDE" in overrides:
+        return Explanation(False, "EXCLUDED", trace)
+    if matched:
+        return Explanation(True, "RULE", trace)
+    if "INCLUDE" in overrides:
+        return Explanation(True, "INCLUDED", trace)
+    return Explanation(False, "NO_MATCH", trace)
+
+
+def picklist_values_named(index: SegmentIndex, path: str) -> dict[str, list[str]]:
+    """Picklist values that segment rules name on `path`, with the naming segments' keys."""
+    named: dict[str, list[str]] = {}
+    for segment in index.segments.values():
+        if segment.node is None:
+            continue
+        for node in rules.walk(segment.node):
+            if isinstance(node, rules.Condition) and node.field.path == path:
+                raw = node.raw if isinstance(node.raw, list) else [node.raw]
+                for value in raw:
+                    if isinstance(value, str) and segment.key not in named.get(value, []):
+                        named.setdefault(value, []).append(segment.key)
+    return named
+
+
+async def catalogue_changed(session: AsyncSession, paths: frozenset[str]) -> None:
+    """Picklists or attributes changed: recompile every rule, recompute those reading `paths`."""
+    await bump_version(session)
+    index = await load_index(session)
+    reading = [s.id for s in index.segments.values() if not s.reads.isdisjoint(paths)]
+    if reading:
+        await recompute_many(session, index, reading, Cause.RULE_CHANGE)

@@ -1,0 +1,223 @@
+"""The rule tree compiled to one SQL boolean expression: bulk recompute, previews, list filters.
+
+Every condition compiles to a two-valued expression (never NULL), so `not` is plain
+negation and a missing value behaves exactly as the contract and the Python compiler say.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Select,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.models import (
+    Contact,
+    ContactCertification,
+    CourseCompletion,
+    Partner,
+    PartnerMetrics,
+    SegmentMember,
+    SegmentOverride,
+)
+from domain.segments.fields import Kind, Subject
+from domain.segments.python import COLUMN_OF, METRIC_COLUMNS
+from domain.segments.rules import All, Condition, Node, Not, SegmentRef, reads
+from domain.segments.values import Range, Test
+
+KEYED_LISTS = {
+    "contact.certifications": (ContactCertification, ContactCertification.certification_key),
+    "contact.completedCourses": (CourseCompletion, CourseCompletion.course_key),
+}
+
+
+class SqlCompiler:
+    def __init__(self, subject: Subject, dialect: str, now: datetime) -> None:
+        self.subject = subject
+        self.dialect = dialect
+        self.now = now
+
+    # ------------------------------------------------------------ what rows are
+    @property
+    def subject_id(self) -> Any:
+        return Partner.id if self.subject is Subject.PARTNER else Contact.id
+
+    @property
+    def partner_id(self) -> Any:
+        return Partner.id if self.subject is Subject.PARTNER else Contact.partner_id
+
+    def base(self, node: Node | None) -> Select[Any]:
+        """`SELECT subject.id FROM ...` with the joins the rule needs."""
+        paths = reads(node) if node is not None else frozenset()
+        if self.subject is Subject.PARTNER:
+            query = select(Partner.id).select_from(Partner)
+        else:
+            query = select(Contact.id).select_from(Contact)
+            if any(
+                p.startswith("partner.") and not p.startswith("partner.metrics.") for p in paths
+            ):
+                query = query.join(Partner, Partner.id == Contact.partner_id)
+        if any(p.startswith("partner.metrics.") for p in paths):
+            query = query.outerjoin(PartnerMetrics, PartnerMetrics.partner_id == self.partner_id)
+        return query
+
+    def membership(self, segment_id: int, node: Node | None) -> ColumnElement[bool]:
+        """(rule or included) and not excluded."""
+        matched = self.compile(node) if node is not None else false()
+        overrides = select(SegmentOverride.subject_id).where(
+            SegmentOverride.segment_id == segment_id
+        )
+        included = self.subject_id.in_(overrides.where(SegmentOverride.kind == "INCLUDE"))
+        excluded = self.subject_id.in_(overrides.where(SegmentOverride.kind == "EXCLUDE"))
+        return and_(or_(matched, included), not_(excluded))
+
+    # ------------------------------------------------------------ the rule
+    def compile(self, node: Node) -> ColumnElement[bool]:
+        if isinstance(node, Condition):
+            return self.condition(node)
+        if isinstance(node, SegmentRef):
+            owner = self.partner_id if node.subject is Subject.PARTNER else Contact.id
+            return owner.in_(
+                select(SegmentMember.subject_id).where(SegmentMember.segment_id == node.segment_id)
+            )
+        if isinstance(node, Not):
+            return not_(self.compile(node.child))
+        parts = [self.compile(child) for child in node.children]
+        return and_(*parts) if isinstance(node, All) else or_(*parts)
+
+    def column(self, path: str, kind: Kind) -> Any:
+        owner, _, rest = path.partition(".")
+        model = Partner if owner == "partner" else Contact
+        if rest.startswith("attributes."):
+            key = rest[len("attributes.") :]
+            if kind is Kind.LIST:
+                return (model.attributes, key)
+            element = model.attributes[key]
+            if kind is Kind.NUMBER:
+                return element.as_float()
+            if kind is Kind.BOOLEAN:
+                return element.as_boolean()
+            return element.as_string()
+        if rest.startswith("metrics."):
+            return getattr(PartnerMetrics, METRIC_COLUMNS[rest[len("metrics.") :]])
+        return getattr(model, COLUMN_OF.get(rest, rest))
+
+    def condition(self, node: Condition) -> ColumnElement[bool]:
+        path, kind, test = node.field.path, node.field.kind, node.test
+        if path in KEYED_LISTS:
+            return self.keyed_list(path, test)
+        column = self.column(path, kind)
+        if kind is Kind.LIST:
+            document, key = column if isinstance(column, tuple) else (column, None)
+            return self.json_list(document, key, test)
+        if test.op == "exists":
+            return column.is_not(None) if test.value else column.is_(None)
+        present, missing = column.is_not(None), column.is_(None)
+        value = self.bind(test.value, kind)
+        op = test.op
+        if op == "eq":
+            return and_(present, column == value)
+        if op == "ne":
+            return or_(missing, column != value)
+        if op == "in":
+            return and_(present, column.in_(value))
+        if op == "notIn":
+            return or_(missing, column.not_in(value))
+        if op == "ranges":
+            return and_(present, or_(*(self.range(column, r) for r in value)))
+        if op == "notRanges":
+            return or_(missing, not_(or_(*(self.range(column, r) for r in value))))
+        if op in ("textContains", "textContainsAny"):
+            needles = value if op == "textContainsAny" else (value,)
+            lowered = func.lower(column)
+            return and_(
+                present, or_(*(lowered.contains(n.lower(), autoescape=True) for n in needles))
+            )
+        if op == "textStartsWith":
+            return and_(present, func.lower(column).startswith(value.lower(), autoescape=True))
+        return and_(present, self.relative(column, op, test.value, kind))
+
+    def bind(self, value: Any, kind: Kind) -> Any:
+        """Dates of DATE attributes compare as ISO text (how JSON stores them)."""
+        if kind is not Kind.DATE:
+            return value
+        if isinstance(value, tuple):
+            return tuple(self.bind(v, kind) for v in value)
+        if isinstance(value, Range):
+            return Range(
+                self.bind(value.low, kind),
+                value.low_inclusive,
+                self.bind(value.high, kind),
+                value.high_inclusive,
+            )
+        return value.isoformat() if isinstance(value, date) else value
+
+    @staticmethod
+    def range(column: Any, bounds: Range) -> ColumnElement[bool]:
+        parts = []
+        if bounds.low is not None:
+            parts.append(column >= bounds.low if bounds.low_inclusive else column > bounds.low)
+        if bounds.high is not None:
+            parts.append(column <= bounds.high if bounds.high_inclusive else column < bounds.high)
+        return and_(*parts) if parts else true()
+
+    def relative(self, column: Any, op: str, days: int, kind: Kind) -> ColumnElement[bool]:
+        if kind is Kind.DATE:
+            today = self.now.date()
+            cutoff = (today - timedelta(days=days)).isoformat()
+            if op == "within":
+                return and_(column >= cutoff, column <= today.isoformat())
+            return column < cutoff
+        cutoff_at = self.now - timedelta(days=days)
+        if op == "within":
+            return and_(column >= cutoff_at, column <= self.now)
+        return column < cutoff_at
+
+    def keyed_list(self, path: str, test: Test) -> ColumnElement[bool]:
+        model, key = KEYED_LISTS[path]
+        held = select(literal(1)).where(model.contact_id == Contact.id)
+        if test.op == "exists":
+            return exists(held) if test.value else not_(exists(held))
+        wanted = (test.value,) if test.op == "listHas" else test.value
+        return exists(held.where(key.in_(wanted)))
+
+    def json_list(self, document: Any, key: str | None, test: Test) -> ColumnElement[bool]:
+        """Membership tests on a JSON array: a column (verticals) or an attribute's value."""
+        if self.dialect == "postgresql":
+            element = document[key] if key is not None else document
+            if test.op == "exists":
+                size = func.coalesce(func.jsonb_array_length(element), 0)
+                return size > 0 if test.value else size == 0
+            wanted = (test.value,) if test.op == "listHas" else test.value
+            return or_(
+                *(
+                    func.coalesce(
+                        element.op("@>", return_type=Boolean)(cast(json.dumps([w]), JSONB)), false()
+                    )
+                    for w in wanted
+                )
+            )
+        # SQLite: json_each over the array at a JSON path yields no rows when it is absent.
+        source = func.json_each(document, f"$.{key}") if key else func.json_each(document)
+        items = source.table_valued("value")
+        if test.op == "exists":
+            found = exists(select(literal(1)).select_from(items))
+            return found if test.value else not_(found)
+        wanted = (test.value,) if test.op == "listHas" else test.value
+        return exists(select(literal(1)).select_from(items).where(items.c.value.in_(wanted)))
