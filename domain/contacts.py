@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import validation
+from domain import metrics, validation
 from domain.catalogue import AttributeSubject, Catalogue, merge_attributes
 from domain.errors import ErrorCode, Problems, not_found
 from domain.models import Contact
@@ -48,18 +48,25 @@ async def create_contact(
     )
     session.add(contact)
     await session.flush()
-    await contact_changed(session, contact.id, None)
+    await contact_changed(session, contact, None)
     return contact
 
 
 async def contact_changed(
-    session: AsyncSession, contact_id: int, fields: frozenset[str] | None
+    session: AsyncSession, contact: Contact, fields: frozenset[str] | None
 ) -> None:
-    """Move the contact-segment memberships a change to `fields` (None: a new contact) affects."""
-    if fields is None or fields:
-        change_set = ChangeSet()
-        change_set.contact(contact_id, fields)
-        await apply_changes(session, change_set)
+    """A change to `fields` of a contact (None: a new contact) moves its segments, and its
+    company's metrics (and so partner segments) where those derive from contacts."""
+    if fields is not None and not fields:
+        return
+    change_set = ChangeSet()
+    change_set.contact(contact.id, fields)
+    moved = await metrics.refresh(
+        session, [contact.partner_id], metrics.driven_by(fields), move_memberships=False
+    )
+    for partner_id, paths in moved.items():
+        change_set.partner(partner_id, paths)
+    await apply_changes(session, change_set)
 
 
 async def update_contact(
@@ -103,5 +110,5 @@ async def update_contact(
         contact.title = title
     contact.attributes = attributes
     await session.flush()
-    await contact_changed(session, contact.id, frozenset(changed))
+    await contact_changed(session, contact, frozenset(changed))
     return ContactChange(contact, frozenset(changed))

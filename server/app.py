@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.db import open_database
+from domain.db import Database, open_database
 from domain.identity import passwords
 from domain.identity.tokens import TokenIssuer
+from domain.segments import schedule
 from resolvers.context import Runtime
 from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
@@ -35,6 +38,16 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": runtime.db.dialect})
 
 
+async def _every(seconds: int, db: Database) -> None:
+    """The periodic re-evaluation of time-dependent segments and metrics."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            log.info("%s", await schedule.scheduled(db))
+        except Exception:  # keep the schedule alive; the next run may well succeed
+            log.exception("scheduled re-evaluation failed")
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     passwords.configure(
@@ -50,9 +63,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tokens=TokenIssuer(secret, timedelta(seconds=settings.token_ttl_seconds)),
             invitation_ttl=timedelta(hours=settings.invitation_ttl_hours),
         )
+        ticker = (
+            asyncio.create_task(_every(settings.recompute_interval_seconds, db))
+            if settings.recompute_interval_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
             await db.dispose()
 
     graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")

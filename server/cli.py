@@ -121,6 +121,15 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
+def cmd_recompute(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.segments import schedule
+
+    async def work(db: Any) -> None:
+        print(await schedule.recompute(db, args.segment))
+
+    asyncio.run(_with_database(settings, work))
+
+
 def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> None:
     from schema.build import build_schema
 
@@ -144,6 +153,8 @@ def build_parser() -> OneLineParser:
     staff.add_argument("--password", required=True)
     staff.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
     staff.add_argument("--name")
+    recompute = commands.add_parser("recompute", help="re-evaluate segment memberships")
+    recompute.add_argument("--segment", metavar="KEY", help="one segment and its dependents")
     commands.add_parser("export-schema", help="print the served schema as SDL (no database)")
     return parser
 
@@ -153,6 +164,7 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "serve": cmd_serve,
     "seed": cmd_seed,
     "create-staff": cmd_create_staff,
+    "recompute": cmd_recompute,
     "export-schema": cmd_export_schema,
 }
 

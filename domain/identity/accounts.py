@@ -89,7 +89,7 @@ async def login(session: AsyncSession, email: str, password: str) -> Principal:
     if contact is not None:
         contact.last_login_at = utcnow()
         await session.flush()
-        await contact_changed(session, contact.id, frozenset({"contact.lastLoginAt"}))
+        await contact_changed(session, contact, frozenset({"contact.lastLoginAt"}))
         return contact_principal(contact)
     await session.flush()
     return staff_principal(staff)

@@ -65,7 +65,7 @@ async def invite_contact(
     else:
         if contact.role != role.value:
             contact.role = role.value
-            await contact_changed(session, contact.id, frozenset({"contact.role"}))
+            await contact_changed(session, contact, frozenset({"contact.role"}))
         contact.name = name
         await session.execute(
             update(Invitation)
@@ -101,5 +101,5 @@ async def accept_invitation(session: AsyncSession, token: str, password: str) ->
     contact.status = ContactStatus.ACTIVE.value
     contact.last_login_at = utcnow()
     await session.flush()
-    await contact_changed(session, contact.id, frozenset({"contact.status", "contact.lastLoginAt"}))
+    await contact_changed(session, contact, frozenset({"contact.status", "contact.lastLoginAt"}))
     return contact

@@ -138,16 +138,23 @@ def _decide(
 
 
 async def apply_changes(
-    session: AsyncSession, changes: ChangeSet, now: datetime | None = None
+    session: AsyncSession,
+    changes: ChangeSet,
+    now: datetime | None = None,
+    cause: Cause = Cause.ATTRIBUTE_CHANGE,
 ) -> int:
-    """Move the memberships `changes` affect; returns the number of events written."""
+    """Move the memberships `changes` affect; returns the number of events written.
+
+    Segments reading the changed fields move with `cause` (the subject's data changed,
+    or TIME for scheduled metric refreshes); segments moved through them, DEPENDENCY.
+    """
     if not changes:
         return 0
     now = now or utcnow()
     index = await load_index(session)
     moves = Moves(now)
-    moved_partner_segments = await _partners(session, index, changes.partners, moves, now)
-    await _contacts(session, index, changes, moved_partner_segments, moves, now)
+    moved_partner_segments = await _partners(session, index, changes.partners, moves, now, cause)
+    await _contacts(session, index, changes, moved_partner_segments, moves, now, cause)
     return await moves.write(session)
 
 
@@ -157,6 +164,7 @@ async def _partners(
     changed: Mapping[int, Fields],
     moves: Moves,
     now: datetime,
+    cause: Cause,
 ) -> dict[int, set[int]]:
     """Evaluate partner segments for changed partners; returns the segments each moved in."""
     segments = index.of(Subject.PARTNER)
@@ -164,7 +172,7 @@ async def _partners(
     for partner_id, fields in changed.items():
         direct = {s.id for s in segments if s.reads_any(fields)}
         plans[partner_id] = [
-            (index.segments[i], Cause.ATTRIBUTE_CHANGE if i in direct else Cause.DEPENDENCY)
+            (index.segments[i], cause if i in direct else Cause.DEPENDENCY)
             for i in index.with_dependents(direct)
             if index.segments[i].subject is Subject.PARTNER
         ]
@@ -183,10 +191,10 @@ async def _partners(
             metrics=metric_rows.get(partner_id),
             partner_segments=held[partner_id],
         )
-        for segment, cause in plans[partner_id]:
+        for segment, why in plans[partner_id]:
             member = _decide(segment, partner_id, facts, overrides, now)
             if member != (segment.id in held[partner_id]):
-                moves.record(segment.id, partner_id, member, cause)
+                moves.record(segment.id, partner_id, member, why)
                 (held[partner_id].add if member else held[partner_id].discard)(segment.id)
                 moved[partner_id].add(segment.id)
     return moved
@@ -199,6 +207,7 @@ async def _contacts(
     moved_partner_segments: Mapping[int, set[int]],
     moves: Moves,
     now: datetime,
+    cause: Cause,
 ) -> None:
     segments = index.of(Subject.CONTACT)
     if not segments:
@@ -211,7 +220,7 @@ async def _contacts(
         plan = {
             i: Cause.DEPENDENCY for i in through if index.segments[i].subject is Subject.CONTACT
         }
-        plan.update(dict.fromkeys(direct, Cause.ATTRIBUTE_CHANGE))
+        plan.update(dict.fromkeys(direct, cause))
         if plan:
             partner_plans[partner_id] = plan
     contact_rows = await load.contacts_of(session, partner_plans) if partner_plans else {}
@@ -221,7 +230,7 @@ async def _contacts(
         causes = dict(partner_plans.get(row.partner_id, {}))
         if contact_id in changes.contacts:
             fields = changes.contacts[contact_id]
-            causes.update({s.id: Cause.ATTRIBUTE_CHANGE for s in segments if s.reads_any(fields)})
+            causes.update({s.id: cause for s in segments if s.reads_any(fields)})
         ordered = index.with_dependents(causes)
         plans[contact_id] = [
             (index.segments[i], causes.get(i, Cause.DEPENDENCY))
@@ -254,10 +263,10 @@ async def _contacts(
             partner_segments=partner_held[row.partner_id],
             contact_segments=held[contact_id],
         )
-        for segment, cause in plans[contact_id]:
+        for segment, why in plans[contact_id]:
             member = _decide(segment, contact_id, facts, overrides, now)
             if member != (segment.id in held[contact_id]):
-                moves.record(segment.id, contact_id, member, cause)
+                moves.record(segment.id, contact_id, member, why)
                 (held[contact_id].add if member else held[contact_id].discard)(segment.id)
 
 

@@ -1,0 +1,186 @@
+"""Partner metrics, kept current from the data they derive from.
+
+Each metric has a source: a set-based query computing it for many partners at once.
+Sources register here; the deal desk adds the deal-based ones (won revenue, pipeline,
+deal counts). When a value changes, the partner segments reading it move at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import utcnow
+from domain.models import Contact, ContactCertification, CourseCompletion, PartnerMetrics
+from domain.segments import facts as load
+from domain.segments.membership import Cause, ChangeSet, apply_changes
+
+ENGAGEMENT_WINDOW = timedelta(days=30)
+
+# metric name (as in rules: partner.metrics.<name>) -> PartnerMetrics column
+COLUMNS = {
+    "wonRevenue12m": "won_revenue_12m",
+    "openPipeline": "open_pipeline",
+    "dealsWon12m": "deals_won_12m",
+    "dealsRegistered90d": "deals_registered_90d",
+    "certifiedContacts": "certified_contacts",
+    "trainingCompletionRate": "training_completion_rate",
+    "engagementScore": "engagement_score",
+}
+
+Compute = Callable[[AsyncSession, list[int], datetime], Awaitable[dict[int, dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Source:
+    metrics: frozenset[str]
+    compute: Compute  # -> {partner id: {metric: value}} (missing partners get zero)
+    time_based: bool = False  # values drift with the clock: refreshed on a schedule too
+
+
+SOURCES: list[Source] = []
+
+
+def source(*metrics: str, time_based: bool = False) -> Callable[[Compute], Compute]:
+    def register(compute: Compute) -> Compute:
+        SOURCES.append(Source(frozenset(metrics), compute, time_based))
+        return compute
+
+    return register
+
+
+ACTIVE = Contact.status == "ACTIVE"
+
+
+@source("certifiedContacts")
+async def _certified(
+    session: AsyncSession, ids: list[int], now: datetime
+) -> dict[int, dict[str, Any]]:
+    rows = await session.execute(
+        select(Contact.partner_id, func.count(distinct(Contact.id)))
+        .join(ContactCertification, ContactCertification.contact_id == Contact.id)
+        .where(Contact.partner_id.in_(ids), ACTIVE)
+        .group_by(Contact.partner_id)
+    )
+    return {pid: {"certifiedContacts": n} for pid, n in rows}
+
+
+@source("trainingCompletionRate")
+async def _training(
+    session: AsyncSession, ids: list[int], now: datetime
+) -> dict[int, dict[str, Any]]:
+    """Share of active contacts that completed at least one course."""
+    completed = select(CourseCompletion.contact_id).distinct().scalar_subquery()
+    rows = await session.execute(
+        select(
+            Contact.partner_id,
+            func.count(Contact.id),
+            func.sum(case((Contact.id.in_(completed), 1), else_=0)),
+        )
+        .where(Contact.partner_id.in_(ids), ACTIVE)
+        .group_by(Contact.partner_id)
+    )
+    return {
+        pid: {"trainingCompletionRate": round((done or 0) / total, 4)}
+        for pid, total, done in rows
+        if total
+    }
+
+
+@source("engagementScore", time_based=True)
+async def _engagement(
+    session: AsyncSession, ids: list[int], now: datetime
+) -> dict[int, dict[str, Any]]:
+    """0-100: share of active contacts who signed in within the last 30 days."""
+    recent = and_(
+        Contact.last_login_at.is_not(None), Contact.last_login_at >= now - ENGAGEMENT_WINDOW
+    )
+    rows = await session.execute(
+        select(
+            Contact.partner_id,
+            func.count(Contact.id),
+            func.sum(cast(case((recent, 1), else_=0), Float)),
+        )
+        .where(Contact.partner_id.in_(ids), ACTIVE)
+        .group_by(Contact.partner_id)
+    )
+    return {
+        pid: {"engagementScore": round(100 * (n or 0) / total, 1)}
+        for pid, total, n in rows
+        if total
+    }
+
+
+def _zero(metric: str) -> Any:
+    return 0.0 if metric in ("trainingCompletionRate", "engagementScore") else 0
+
+
+def _same(old: Any, new: Any) -> bool:
+    return old == new or (
+        isinstance(old, float | int) and isinstance(new, float | int) and abs(old - new) < 1e-9
+    )
+
+
+async def refresh(
+    session: AsyncSession,
+    partner_ids: Iterable[int],
+    metrics: Iterable[str] | None = None,
+    *,
+    time_based_only: bool = False,
+    cause: Cause = Cause.ATTRIBUTE_CHANGE,
+    now: datetime | None = None,
+    move_memberships: bool = True,
+) -> dict[int, frozenset[str]]:
+    """Recompute `metrics` (default: all) for partners and store what changed.
+
+    Returns {partner id: changed rule paths}; unless `move_memberships` is False (the
+    caller folds them into its own change set), the segments reading them move now.
+    """
+    now = now or utcnow()
+    wanted = set(metrics) if metrics is not None else set(COLUMNS)
+    sources = [s for s in SOURCES if s.metrics & wanted and (s.time_based or not time_based_only)]
+    changed: dict[int, set[str]] = {}
+    for part in load.chunks(partner_ids):
+        computed: dict[int, dict[str, Any]] = {pid: {} for pid in part}
+        for src in sources:
+            found = await src.compute(session, part, now)
+            for pid in part:
+                for metric in src.metrics & wanted:
+                    computed[pid][metric] = found.get(pid, {}).get(metric, _zero(metric))
+        stored = await session.scalars(
+            select(PartnerMetrics).where(PartnerMetrics.partner_id.in_(part))
+        )
+        for row in stored:
+            for metric, value in computed[row.partner_id].items():
+                column = COLUMNS[metric]
+                if not _same(getattr(row, column), value):
+                    setattr(row, column, value)
+                    changed.setdefault(row.partner_id, set()).add(f"partner.metrics.{metric}")
+    await session.flush()
+    if changed and move_memberships:
+        change_set = ChangeSet()
+        for pid, paths in changed.items():
+            change_set.partner(pid, frozenset(paths))
+        await apply_changes(session, change_set, now, cause=cause)
+    return {pid: frozenset(paths) for pid, paths in changed.items()}
+
+
+# Which metrics a change to a contact's fields can move.
+CONTACT_DRIVEN = {
+    "contact.status": {"certifiedContacts", "trainingCompletionRate", "engagementScore"},
+    "contact.lastLoginAt": {"engagementScore"},
+    "contact.certifications": {"certifiedContacts"},
+    "contact.completedCourses": {"trainingCompletionRate"},
+}
+
+
+def driven_by(contact_fields: frozenset[str] | None) -> set[str]:
+    """Metrics a contact change (None: a new contact) may move."""
+    if contact_fields is None:
+        return set().union(*CONTACT_DRIVEN.values())
+    return set().union(*(CONTACT_DRIVEN.get(f, set()) for f in contact_fields))
