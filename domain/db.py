@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_CACHE_KIB = 256 * 1024  # per connection, an upper bound: pages are allocated on use
 
 
 def _sqlite_case_insensitive_lower(value: Any) -> Any:
@@ -35,6 +36,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Membership recomputes write millions of index entries: the 2 MB default cache thrashes.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
         dbapi_connection.create_function(
             "lower", 1, _sqlite_case_insensitive_lower, deterministic=True
@@ -87,6 +91,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def refresh_statistics(self, full: bool = False) -> None:
+        """Keep query-planner statistics current after bulk changes.
+
+        PostgreSQL's autovacuum does this by itself; SQLite needs asking (`full` runs
+        ANALYZE on everything, otherwise `PRAGMA optimize` analyzes what needs it).
+        """
+        async with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                await connection.exec_driver_sql("ANALYZE" if full else "PRAGMA optimize")
+            elif full:
+                await connection.exec_driver_sql("ANALYZE")
+            await connection.commit()
 
 
 def open_database(url: str, **kwargs: Any) -> Database:

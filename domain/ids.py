@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+
+CANONICAL_KEY = re.compile(r"0|[1-9][0-9]{0,17}")
 
 
 def encode(type_name: str, pk: int) -> str:
@@ -19,7 +22,8 @@ def decode(global_id: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, sep, pk = raw.partition(":")
-    if not sep or not pk.isdigit() or not type_name.isidentifier() or len(pk) > 18:
+    # Exactly what encode() writes: ASCII digits, no sign, no leading zeros.
+    if not sep or not CANONICAL_KEY.fullmatch(pk) or not type_name.isidentifier():
         return None
     return type_name, int(pk)
 

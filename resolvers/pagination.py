@@ -57,6 +57,10 @@ class Keyset:
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor, len(self.columns))
+        for column, value in zip(self.columns, values, strict=True):
+            expected = column.type.python_type
+            if isinstance(value, bool) or not isinstance(value, expected):
+                raise BadUserInput("`after` is not a cursor from this list.", field="after")
         key = tuple_(*self.columns)
         bound = tuple_(*values)
         return key < bound if self.descending else key > bound

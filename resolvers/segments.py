@@ -92,9 +92,14 @@ async def history(
 
 
 async def preview(info: Info, subject: Subject, rule: Any) -> service.Preview:
+    principal = info.context.require_principal()
+
+    def visible(subject_id: Any) -> Any:
+        return visibility.members_readable(principal, subject.value, subject_id)
+
     try:
         async with info.context.db.read() as session:
-            return await service.preview(session, subject, rule)
+            return await service.preview(session, subject, rule, visible)
     except DomainError as exc:
         raise RuleRejected(exc) from None
 
@@ -106,9 +111,15 @@ async def explain(info: Info, key: str, subject_id: str) -> service.Explanation:
         )
         if found is None:
             raise NotFound(f"No segment with key {key!r}.")
-        type_name, _ = SUBJECT_MODELS[found]
+        type_name, model = SUBJECT_MODELS[found]
         pk = ids.decode_as(subject_id, type_name)
-        explanation = await service.explain_membership(session, key, pk) if pk is not None else None
+        principal = info.context.require_principal()
+        seen = pk is not None and await session.scalar(
+            select(model.id).where(
+                model.id == pk, visibility.members_readable(principal, found, model.id)
+            )
+        )
+        explanation = await service.explain_membership(session, key, pk) if seen else None
     if explanation is None:
         raise NotFound(
             f"No {type_name.lower()} with id {subject_id!r}; segment {key!r} groups "

@@ -10,7 +10,7 @@ from domain.principal import StaffRole
 from permissions.rules import ALL_STAFF, Allow, described, guard
 
 ADMIN = (StaffRole.VENDOR_ADMIN,)
-READERS = (StaffRole.VENDOR_ADMIN, StaffRole.ANALYST, StaffRole.CHANNEL_MANAGER)
+EDITORS = (StaffRole.VENDOR_ADMIN, StaffRole.CHANNEL_MANAGER)
 
 
 def query(description: str, allow: Allow | None = None) -> Any:
@@ -25,4 +25,4 @@ def mutation(description: str, allow: Allow | None = None) -> Any:
     return strawberry.mutation(description=described(description, allow), extensions=guard(allow))
 
 
-__all__ = ["ADMIN", "ALL_STAFF", "READERS", "Allow", "mutation", "query"]
+__all__ = ["ADMIN", "ALL_STAFF", "EDITORS", "Allow", "mutation", "query"]

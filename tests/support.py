@@ -124,3 +124,40 @@ mutation Login($email: String!, $password: String!) {
   }
 }
 """
+
+
+# ---- segment helpers (tests/api/test_segment_*.py)
+
+SEGMENT_CREATE = """
+mutation($input: SegmentInput!) {
+  createSegment(input: $input) { segment { id key memberCount } errors { path code message } }
+}
+"""
+API_KEY_CREATE = """
+mutation($name: String!, $scopes: [String!]!) {
+  createApiKey(name: $name, scopes: $scopes) { secret errors { path code } }
+}
+"""
+
+
+async def create_segment(
+    api: Api, token: str, key: str, rule: Any, **fields: Any
+) -> dict[str, Any]:
+    """A PARTNER segment (unless `subject=` says otherwise) created through the API."""
+    segment_input = {"key": key, "name": key.replace("-", " ").title(), "subject": "PARTNER"}
+    response = await api.gql(
+        SEGMENT_CREATE, {"input": {**segment_input, "rule": rule, **fields}}, token=token
+    )
+    payload = response.data["createSegment"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload["segment"]
+
+
+async def create_api_key(api: Api, admin_token: str, *scopes: str) -> str:
+    """The secret of a new API key with `scopes`, created by a VENDOR_ADMIN."""
+    response = await api.gql(
+        API_KEY_CREATE, {"name": "test key", "scopes": list(scopes)}, token=admin_token
+    )
+    payload = response.data["createApiKey"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload["secret"]

@@ -153,8 +153,8 @@ async def apply_changes(
     now = now or utcnow()
     index = await load_index(session)
     moves = Moves(now)
-    moved_partner_segments = await _partners(session, index, changes.partners, moves, now, cause)
-    await _contacts(session, index, changes, moved_partner_segments, moves, now, cause)
+    moved, partner_held = await _partners(session, index, changes.partners, moves, now, cause)
+    await _contacts(session, index, changes, moved, partner_held, moves, now, cause)
     return await moves.write(session)
 
 
@@ -165,8 +165,12 @@ async def _partners(
     moves: Moves,
     now: datetime,
     cause: Cause,
-) -> dict[int, set[int]]:
-    """Evaluate partner segments for changed partners; returns the segments each moved in."""
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Evaluate partner segments for changed partners.
+
+    Returns (segments each partner moved in, each evaluated partner's memberships now);
+    the moves are written later, so contact rules must read memberships from here.
+    """
     segments = index.of(Subject.PARTNER)
     plans: dict[int, list[tuple[CompiledSegment, Cause]]] = {}
     for partner_id, fields in changed.items():
@@ -179,7 +183,7 @@ async def _partners(
     moved: dict[int, set[int]] = defaultdict(set)
     busy = [p for p, plan in plans.items() if plan]
     if not busy:
-        return moved
+        return moved, {}
     partner_rows, metric_rows = await load.partners(session, busy)
     held = await load.memberships(session, [s.id for s in segments], busy)
     overrides = await _overrides(session, {s.id for p in busy for s, _ in plans[p]}, busy)
@@ -197,7 +201,7 @@ async def _partners(
                 moves.record(segment.id, partner_id, member, why)
                 (held[partner_id].add if member else held[partner_id].discard)(segment.id)
                 moved[partner_id].add(segment.id)
-    return moved
+    return moved, held
 
 
 async def _contacts(
@@ -205,6 +209,7 @@ async def _contacts(
     index: SegmentIndex,
     changes: ChangeSet,
     moved_partner_segments: Mapping[int, set[int]],
+    partner_held_now: Mapping[int, set[int]],
     moves: Moves,
     now: datetime,
     cause: Cause,
@@ -243,8 +248,9 @@ async def _contacts(
     partner_ids = {contact_rows[c].partner_id for c in busy}
     partner_rows, metric_rows = await load.partners(session, partner_ids)
     partner_held = await load.memberships(
-        session, [s.id for s in index.of(Subject.PARTNER)], partner_ids
+        session, [s.id for s in index.of(Subject.PARTNER)], set(partner_ids) - set(partner_held_now)
     )
+    partner_held.update(partner_held_now)
     held = await load.memberships(session, [s.id for s in segments], busy)
     reads = frozenset().union(*(s.reads for c in busy for s, _ in plans[c]))
     certs = await load.certifications(session, busy) if "contact.certifications" in reads else {}
@@ -272,54 +278,99 @@ async def _contacts(
 
 # ---------------------------------------------------------------- set-based recompute
 
-_scratch = Table("segment_scratch", MetaData(), Column("id", Integer, primary_key=True))
+_meta = MetaData()
+# Per-connection temporary tables: who matches now, who joins, who leaves.
+_matching = Table("segment_matching", _meta, Column("id", Integer, primary_key=True))
+_joiners = Table("segment_joiners", _meta, Column("id", Integer, primary_key=True))
+_leavers = Table("segment_leavers", _meta, Column("id", Integer, primary_key=True))
 
 
-async def _prepare_scratch(session: AsyncSession) -> None:
-    await session.execute(
-        text("CREATE TEMPORARY TABLE IF NOT EXISTS segment_scratch (id INTEGER PRIMARY KEY)")
+async def _scratch(session: AsyncSession) -> None:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for table in (_matching, _joiners, _leavers):
+        await session.execute(
+            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id INTEGER PRIMARY KEY)")
+        )
+        # PostgreSQL: DELETE leaves dead rows that pile up for the whole transaction.
+        await session.execute(text(f"TRUNCATE {table.name}") if postgres else delete(table))
+
+
+async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
+    kinds = await session.scalars(
+        select(SegmentOverride.kind).where(SegmentOverride.segment_id == segment_id).distinct()
     )
-    await session.execute(delete(_scratch))
+    return set(kinds)
 
 
 async def recompute(
     session: AsyncSession, segment: CompiledSegment, cause: Cause, now: datetime | None = None
 ) -> tuple[int, int]:
-    """Bring one segment's members in line with its rule and lists; (joined, left)."""
+    """Bring one segment's members in line with its rule and lists; (joined, left).
+
+    The rule runs alone (so the database can push partner conditions below the join);
+    include and exclude lists apply as separate statements, only when a segment has them.
+    Joiners and leavers are each found with one anti-join.
+    """
     now = now or utcnow()
     compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
-    matching = compiler.base(segment.node).where(compiler.membership(segment.id, segment.node))
-    await _prepare_scratch(session)
-    await session.execute(insert(_scratch).from_select(["id"], matching))
-    sid, at = literal(segment.id), literal(now, UTCDateTime())
-    member = select(literal(1)).where(
-        SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _scratch.c.id
+    await _scratch(session)
+    if segment.node is not None:
+        matching = compiler.base(segment.node).where(compiler.compile(segment.node))
+        await session.execute(insert(_matching).from_select(["id"], matching))
+    lists = await _overrides_of(session, segment.id)
+    listed = select(SegmentOverride.subject_id).where(SegmentOverride.segment_id == segment.id)
+    if "INCLUDE" in lists:
+        already = select(literal(1)).where(_matching.c.id == SegmentOverride.subject_id)
+        await session.execute(
+            insert(_matching).from_select(
+                ["id"], listed.where(SegmentOverride.kind == "INCLUDE", ~exists(already))
+            )
+        )
+    if "EXCLUDE" in lists:
+        await session.execute(
+            delete(_matching).where(
+                _matching.c.id.in_(listed.where(SegmentOverride.kind == "EXCLUDE"))
+            )
+        )
+    is_member = select(literal(1)).where(
+        SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
     )
+    await session.execute(
+        insert(_joiners).from_select(["id"], select(_matching.c.id).where(~exists(is_member)))
+    )
+    still = select(literal(1)).where(_matching.c.id == SegmentMember.subject_id)
+    await session.execute(
+        insert(_leavers).from_select(
+            ["id"],
+            select(SegmentMember.subject_id).where(
+                SegmentMember.segment_id == segment.id, ~exists(still)
+            ),
+        )
+    )
+    sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
+    event_columns = ["segment_id", "subject_id", "change", "cause", "at"]
     joined = await session.execute(
         insert(MembershipEvent).from_select(
-            ["segment_id", "subject_id", "change", "cause", "at"],
-            select(sid, _scratch.c.id, literal("JOINED"), literal(cause.value), at).where(
-                ~exists(member)
-            ),
+            event_columns, select(sid, _joiners.c.id, literal("JOINED"), why, at)
         )
     )
     await session.execute(
         insert(SegmentMember).from_select(
-            ["segment_id", "subject_id", "since"],
-            select(sid, _scratch.c.id, at).where(~exists(member)),
+            ["segment_id", "subject_id", "since"], select(sid, _joiners.c.id, at)
         )
     )
-    still = select(literal(1)).where(_scratch.c.id == SegmentMember.subject_id)
-    leaving = (SegmentMember.segment_id == segment.id) & ~exists(still)
     left = await session.execute(
         insert(MembershipEvent).from_select(
-            ["segment_id", "subject_id", "change", "cause", "at"],
-            select(sid, SegmentMember.subject_id, literal("LEFT"), literal(cause.value), at).where(
-                leaving
-            ),
+            event_columns, select(sid, _leavers.c.id, literal("LEFT"), why, at)
         )
     )
-    await session.execute(delete(SegmentMember).where(leaving))
+    if left.rowcount:
+        await session.execute(
+            delete(SegmentMember).where(
+                SegmentMember.segment_id == segment.id,
+                SegmentMember.subject_id.in_(select(_leavers.c.id)),
+            )
+        )
     return joined.rowcount or 0, left.rowcount or 0
 
 

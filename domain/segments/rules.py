@@ -126,7 +126,10 @@ class _Parser:
 
     def group(self, word: str, raw: Any, pointer: Pointer, depth: int) -> Node | None:
         if not isinstance(raw, list) or not raw:
-            self.fail(ErrorCode.INVALID_RULE, f'"{word}" takes a non-empty list of rules.', pointer)
+            # A group without rules is a malformed node: point at the node itself.
+            self.fail(
+                ErrorCode.INVALID_RULE, f'"{word}" takes a non-empty list of rules.', pointer[:-1]
+            )
             return None
         children = [self.node(child, (*pointer, str(i)), depth + 1) for i, child in enumerate(raw)]
         if any(child is None for child in children):

@@ -67,7 +67,9 @@ async def scheduled(db: Database, now: datetime | None = None) -> Report:
             got = await session.scalar(select(func.pg_try_advisory_xact_lock(SCHEDULE_LOCK)))
             if not got:
                 return Report(0, 0, 0, 0)
-        return await _run(session, None, False, now or utcnow())
+        report = await _run(session, None, False, now or utcnow())
+    await db.refresh_statistics()
+    return report
 
 
 async def recompute(db: Database, key: str | None = None, now: datetime | None = None) -> Report:

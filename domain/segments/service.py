@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain import ids, validation
 from domain.clock import utcnow
@@ -61,6 +62,7 @@ def _check_cycles(index: SegmentIndex, node: rules.Node, own_id: int, problems: 
             problems.add(
                 ErrorCode.CYCLE,
                 f'Segment "{ref.key}" depends on this segment, so referring to it would loop.',
+                "rule",
                 *ref.pointer,
                 "segment",
             )
@@ -175,7 +177,8 @@ async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[st
     problems.raise_if_any()
     assert subject is not None
 
-    rule_changed = "rule" in patch and (creating or patch["rule"] != segment.rule)
+    previous_rule = segment.rule if segment is not None else None
+    rule_changed = "rule" in patch and patch["rule"] != previous_rule
     rule = patch.get("rule", segment.rule if segment else None)
     node: rules.Node | None = None
     if rule is not None:
@@ -276,13 +279,18 @@ class Preview:
 
 
 async def preview(
-    session: AsyncSession, subject: Subject, rule: Any, sample_size: int = 10
+    session: AsyncSession,
+    subject: Subject,
+    rule: Any,
+    visible: Callable[[Any], ColumnElement[bool]],
+    sample_size: int = 10,
 ) -> Preview:
-    """Who a rule would select right now; nothing is written."""
+    """Who a rule would select right now, among the subjects `visible` allows (a condition
+    on the subject id column); nothing is written."""
     index = await load_index(session)
     node = rules.parse(rule, subject, index.catalogue, index.known(), ("rule",))
     compiler = SqlCompiler(subject, session.get_bind().dialect.name, utcnow())
-    matching = compiler.base(node).where(compiler.compile(node))
+    matching = compiler.base(node).where(compiler.compile(node), visible(compiler.subject_id))
     count = await session.scalar(select(func.count()).select_from(matching.subquery()))
     type_name, model = SUBJECT_TYPES[subject]
     sample = await session.execute(

@@ -6,7 +6,6 @@ negation and a missing value behaves exactly as the contract and the Python comp
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     Select,
     and_,
-    cast,
     exists,
     false,
     func,
@@ -205,10 +203,12 @@ class SqlCompiler:
                 size = func.coalesce(func.jsonb_array_length(element), 0)
                 return size > 0 if test.value else size == 0
             wanted = (test.value,) if test.op == "listHas" else test.value
+            # The JSONB bind serialises the one-item list itself: binding json.dumps([w])
+            # as JSONB would encode it twice, into a JSON string no array contains.
             return or_(
                 *(
                     func.coalesce(
-                        element.op("@>", return_type=Boolean)(cast(json.dumps([w]), JSONB)), false()
+                        element.op("@>", return_type=Boolean)(literal([w], JSONB)), false()
                     )
                     for w in wanted
                 )

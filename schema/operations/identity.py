@@ -11,11 +11,11 @@ from domain.principal import Principal
 from resolvers import identity as resolve
 from resolvers.mutations import Result
 from schema.common import UserError
-from schema.fields import ADMIN, Allow, mutation, query
+from schema.fields import ADMIN, EDITORS, Allow, mutation, query
 from schema.identity import ContactRole, StaffMember, Viewer
 from schema.payloads import ApiKeyPayload, DeletePayload, InviteContactPayload, LoginPayload
 
-MANAGE_TEAM = Allow(staff=ADMIN, contacts=[DomainContactRole.ADMIN], scopes={"partners:write"})
+MANAGE_TEAM = Allow(staff=EDITORS, contacts=[DomainContactRole.ADMIN], scopes={"partners:write"})
 ADMIN_ONLY = Allow(staff=ADMIN)
 
 

@@ -9,13 +9,15 @@ from strawberry.types import Info
 from resolvers import partners as resolve
 from schema.common import Connection, UserError
 from schema.contact import Contact
-from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
+from schema.fields import ADMIN, ALL_STAFF, EDITORS, Allow, mutation, query
 from schema.inputs import provided
 from schema.partner import Partner, PartnerFilter, PartnerInput
 from schema.payloads import ContactPayload, PartnerPayload, UpsertPartnersPayload
 
 READ_PARTNERS = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
-WRITE_PARTNERS = Allow(staff=ADMIN, scopes={"partners:write"})
+CREATE_PARTNERS = Allow(staff=ADMIN, scopes={"partners:write"})
+# Channel managers edit the partners in segments they manage (row scope in domain.visibility).
+EDIT_PARTNERS = Allow(staff=EDITORS, scopes={"partners:write"})
 
 
 @strawberry.type
@@ -44,14 +46,14 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation("Create a partner company.", WRITE_PARTNERS)
+    @mutation("Create a partner company.", CREATE_PARTNERS)
     async def create_partner(self, info: Info, input: PartnerInput) -> PartnerPayload:
         result = await resolve.create_partner(info, provided(input))
         return PartnerPayload(partner=result.value, errors=UserError.from_problems(result.problems))
 
     @mutation(
         "Change a partner. With expectedVersion, a stale version is VERSION_CONFLICT.",
-        WRITE_PARTNERS,
+        EDIT_PARTNERS,
     )
     async def update_partner(
         self,
@@ -66,7 +68,7 @@ class Mutation:
     @mutation(
         "Create or update partners keyed by externalId, all or nothing (at most 1000 per "
         "call). Errors carry the input's index in `path`.",
-        WRITE_PARTNERS,
+        CREATE_PARTNERS,
     )
     async def upsert_partners(
         self, info: Info, inputs: list[PartnerInput]
@@ -80,7 +82,7 @@ class Mutation:
             updated=sum(not c.created for c in result.value),
         )
 
-    @mutation("Change a contact's title or custom attributes.", WRITE_PARTNERS)
+    @mutation("Change a contact's title or custom attributes.", EDIT_PARTNERS)
     async def update_contact(
         self,
         info: Info,

@@ -55,7 +55,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('membership_events', schema=None) as batch_op:
         batch_op.create_index('ix_membership_events_segment', ['segment_id', 'id'], unique=False)
-        batch_op.create_index('ix_membership_events_subject', ['subject_id'], unique=False)
 
     op.create_table('segment_dependencies',
     sa.Column('segment_id', sa.Integer(), nullable=False),
@@ -82,7 +81,8 @@ def upgrade() -> None:
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('since', domain.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_segment_members_segment_id_segments'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('segment_id', 'subject_id', name=op.f('pk_segment_members'))
+    sa.PrimaryKeyConstraint('segment_id', 'subject_id', name=op.f('pk_segment_members')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('segment_members', schema=None) as batch_op:
         batch_op.create_index('ix_segment_members_subject', ['subject_id', 'segment_id'], unique=False)
@@ -128,7 +128,6 @@ def downgrade() -> None:
 
     op.drop_table('segment_dependencies')
     with op.batch_alter_table('membership_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_membership_events_subject')
         batch_op.drop_index('ix_membership_events_segment')
 
     op.drop_table('membership_events')
