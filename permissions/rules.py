@@ -10,8 +10,10 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from domain import audit
+from domain.policies import DEFAULT_AUDIENCES, Action
 from domain.principal import ContactRole, Principal, StaffRole
 from permissions.errors import Forbidden
+from permissions.viewer import Access
 
 ALL_STAFF = tuple(StaffRole)
 PREVIEW_IS_READ_ONLY = "You are viewing a contact's portal (X-View-As): it is read-only."
@@ -50,9 +52,11 @@ class Allow(BasePermission):
         staff: Iterable[StaffRole] = (),
         scopes: Iterable[str] = (),
         contacts: bool | Iterable[ContactRole] = False,
+        action: Action | None = None,
     ) -> None:
         self.staff = frozenset(staff)
         self.scopes = frozenset(scopes)
+        self.action = action
         self.contact_roles = (
             frozenset(ContactRole) if contacts is True else frozenset(contacts or ())
         )
@@ -62,7 +66,13 @@ class Allow(BasePermission):
         who = []
         if self.staff:
             who.append("staff with role " + _listing(sorted(r.value for r in self.staff)))
-        if self.contact_roles == frozenset(ContactRole):
+        if self.action is not None:
+            default = DEFAULT_AUDIENCES[self.action]
+            who.append(
+                f"partner contacts the {self.action.value} action policy allows "
+                f"(default: {default.describe() if default else 'every partner contact'})"
+            )
+        elif self.contact_roles == frozenset(ContactRole):
             who.append("partner contacts")
         elif self.contact_roles:
             roles = _listing(sorted(r.value for r in self.contact_roles))
@@ -71,10 +81,13 @@ class Allow(BasePermission):
             who.append("API keys with scope " + _listing(sorted(self.scopes)))
         return "; ".join(who) or "nobody"
 
-    def allows(self, principal: Principal) -> bool:
+    def allows(self, principal: Principal, access: Access) -> bool:
+        """The same answer the field gives and `viewer.capabilities` reports."""
         if principal.is_staff:
             return principal.staff_role in self.staff
         if principal.is_contact:
+            if self.action is not None:
+                return access.actions[self.action]
             return principal.contact_role in self.contact_roles
         return bool(self.scopes & principal.scopes)
 
@@ -84,7 +97,7 @@ class Allow(BasePermission):
         if mutation and principal.previewed_by is not None:
             await record_forbidden(info, principal, PREVIEW_IS_READ_ONLY)
             raise Forbidden(PREVIEW_IS_READ_ONLY)
-        allowed = self.allows(principal)
+        allowed = self.allows(principal, info.context.viewer.access)
         if not allowed and mutation:
             await record_forbidden(info, principal, self.message)
         return allowed

@@ -12,7 +12,8 @@ from domain.db import Database
 from domain.identity.tokens import TokenIssuer
 from domain.principal import Principal
 from permissions.authenticate import Authentication
-from permissions.errors import Unauthenticated
+from permissions.errors import Forbidden, Unauthenticated
+from permissions.viewer import Viewer
 from resolvers.loaders import Loaders
 
 
@@ -29,9 +30,16 @@ class Runtime:
 class Context:
     runtime: Runtime
     auth: Authentication
+    viewer: Viewer
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Field policies: what this viewer may not see, and what this response hid.
+    hidden_seen: set[str] = field(default_factory=set)
+
+    @property
+    def hidden_fields(self) -> frozenset[str]:
+        return self.viewer.access.hidden_fields
 
     @property
     def db(self) -> Database:
@@ -43,6 +51,8 @@ class Context:
 
     def require_principal(self) -> Principal:
         if self.auth.principal is None:
+            if self.auth.code == "FORBIDDEN":
+                raise Forbidden(self.auth.message)
             raise Unauthenticated(self.auth.message)
         return self.auth.principal
 

@@ -8,14 +8,31 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.tools import merge_types
 
+from permissions.fields import HiddenFields, govern
 from schema.extensions import ErrorPolicy
-from schema.operations import catalogue, identity, node, partners, segments
+from schema.operations import access, catalogue, identity, node, partners, segments
 
-QUERIES = (identity.Query, node.Query, partners.Query, catalogue.Query, segments.Query)
-MUTATIONS = (identity.Mutation, partners.Mutation, catalogue.Mutation, segments.Mutation)
+QUERIES = (
+    identity.Query,
+    node.Query,
+    partners.Query,
+    catalogue.Query,
+    segments.Query,
+    access.Query,
+)
+MUTATIONS = (
+    identity.Mutation,
+    partners.Mutation,
+    catalogue.Mutation,
+    segments.Mutation,
+    access.Mutation,
+)
 
 
 class PartnerScopeSchema(strawberry.Schema):
+    # {type name: fields a field policy may hide}, filled in by build_schema.
+    hideable_fields: dict[str, list[str]]
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors (coded, or invalid documents) are answers, not incidents.
 
@@ -26,4 +43,8 @@ class PartnerScopeSchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
-    return PartnerScopeSchema(query=query, mutation=mutation, extensions=[ErrorPolicy])
+    schema = PartnerScopeSchema(
+        query=query, mutation=mutation, extensions=[ErrorPolicy, HiddenFields]
+    )
+    schema.hideable_fields = govern(schema._schema)
+    return schema

@@ -10,7 +10,8 @@ from strawberry.types import Info
 from domain import ids, models
 from domain import principal as domain_principal
 from domain.principal import Principal, PrincipalKind
-from resolvers import segments as resolve_segments
+from permissions import actions
+from schema.access import Capabilities
 
 if TYPE_CHECKING:
     from schema.partner import Partner
@@ -77,7 +78,24 @@ class Viewer:
     @strawberry.field(
         description="Partner segments of its company and its own contact segments (contacts)."
     )
-    async def segments(self, root: strawberry.Parent[Principal], info: Info) -> list[SegmentRefRef]:
-        if root.partner_id is None:
-            return []
-        return await resolve_segments.of_contact(info, root.id, root.partner_id)
+    def segments(self, info: Info) -> list[SegmentRefRef]:
+        return info.context.viewer.segments
+
+    @strawberry.field(description="What this viewer may do; the same answers the mutations give.")
+    def capabilities(self, root: strawberry.Parent[Principal], info: Info) -> Capabilities:
+        access = info.context.viewer.access
+        return Capabilities(
+            create_quote=actions.CREATE_QUOTE.allows(root, access),
+            register_deal=actions.REGISTER_DEAL.allows(root, access),
+            edit_partner_profile=actions.EDIT_PARTNER_PROFILE.allows(root, access),
+            manage_team=actions.MANAGE_TEAM.allows(root, access),
+            editable_profile_fields=[],
+        )
+
+    @strawberry.field(description="Set when a staff member sees this portal through X-View-As.")
+    async def previewed_by(
+        self, root: strawberry.Parent[Principal], info: Info
+    ) -> StaffMember | None:
+        if root.previewed_by is None:
+            return None
+        return await info.context.loaders.staff_by_id.load(root.previewed_by.id)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from permissions.authenticate import authenticate
+from permissions.viewer import load_viewer
 from resolvers.context import Context, Runtime
 
 
@@ -18,7 +19,10 @@ class PartnerScopeGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         runtime: Runtime = request.app.state.runtime
         auth = await authenticate(runtime.db, request.headers, runtime.tokens)
-        context = Context(runtime=runtime, auth=auth, request=request, response=response)
+        viewer = await load_viewer(runtime.db, auth.principal)
+        context = Context(
+            runtime=runtime, auth=auth, viewer=viewer, request=request, response=response
+        )
         response.headers["X-Request-Id"] = context.request_id
         return context
 

@@ -1,5 +1,6 @@
 """Every mapped table, importable from one place (Alembic reads Base.metadata from here)."""
 
+from domain.models.access import ActionPolicy, Audience, AudienceSegment, FieldPolicy
 from domain.models.audit import AuditEntry
 from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
@@ -18,14 +19,18 @@ from domain.models.segments import (
 )
 
 __all__ = [
+    "ActionPolicy",
     "ApiKey",
     "AttributeDefinition",
+    "Audience",
+    "AudienceSegment",
     "AuditEntry",
     "Base",
     "CatalogState",
     "Contact",
     "ContactCertification",
     "CourseCompletion",
+    "FieldPolicy",
     "Invitation",
     "MembershipEvent",
     "Partner",

@@ -65,6 +65,12 @@ class SegmentManager(Base):
     )
 
 
+# segment_members and membership_events are derived, high-volume tables: a recompute may
+# write millions of rows, and a per-row foreign-key check (a trigger on PostgreSQL) costs
+# ~40% of that. They carry no foreign key; deleting a segment deletes its rows explicitly
+# (domain.segments.service.delete_segment), the only path that removes a segment.
+
+
 class SegmentMember(Base):
     __tablename__ = "segment_members"
     __table_args__ = (
@@ -73,9 +79,7 @@ class SegmentMember(Base):
         {"sqlite_with_rowid": False},
     )
 
-    segment_id: Mapped[int] = mapped_column(
-        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
-    )
+    segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # A partner id for PARTNER segments, a contact id for CONTACT segments.
     subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -87,7 +91,7 @@ class MembershipEvent(Base):
     __table_args__ = (Index("ix_membership_events_segment", "segment_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(Integer)
     subject_id: Mapped[int] = mapped_column(Integer)
     change: Mapped[str] = mapped_column(String(8))  # JOINED / LEFT
     cause: Mapped[str] = mapped_column(String(20))

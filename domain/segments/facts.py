@@ -26,34 +26,59 @@ def chunks(values: Iterable[int]) -> list[list[int]]:
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
+async def run(session: AsyncSession, statement: Any) -> Any:
+    """Execute on the session's connection: plain rows, none of the ORM's per-call work."""
+    return await (await session.connection()).execute(statement)
+
+
 async def rows_by_id(
     session: AsyncSession, table: Any, column: Any, ids: Iterable[int]
 ) -> dict[int, Any]:
     found: dict[int, Any] = {}
     for part in chunks(ids):
-        for row in await session.execute(select(table).where(column.in_(part))):
+        for row in await run(session, select(table).where(column.in_(part))):
             found[getattr(row, column.key)] = row
     return found
+
+
+_PARTNERS = Partner.__table__
+_METRICS = PartnerMetrics.__table__
+_METRIC_LABELS = {c.key: f"metric_{c.key}" for c in _METRICS.c if c.key != "partner_id"}
+
+
+class MetricsView:
+    """A partner's metrics, read from the partner+metrics joined row."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, _METRIC_LABELS[name])
 
 
 async def partners(
     session: AsyncSession, ids: Iterable[int]
 ) -> tuple[dict[int, Any], dict[int, Any]]:
-    """(partner rows, metrics rows) by partner id."""
-    ids = list(ids)
-    return (
-        await rows_by_id(session, Partner.__table__, Partner.__table__.c.id, ids),
-        await rows_by_id(
-            session, PartnerMetrics.__table__, PartnerMetrics.__table__.c.partner_id, ids
-        ),
-    )
+    """(partner rows, metrics) by partner id, in one query per chunk."""
+    query = select(
+        _PARTNERS, *(_METRICS.c[key].label(label) for key, label in _METRIC_LABELS.items())
+    ).select_from(_PARTNERS.outerjoin(_METRICS, _METRICS.c.partner_id == _PARTNERS.c.id))
+    rows: dict[int, Any] = {}
+    metrics: dict[int, Any] = {}
+    for part in chunks(ids):
+        for row in await run(session, query.where(_PARTNERS.c.id.in_(part))):
+            rows[row.id] = row
+            metrics[row.id] = MetricsView(row)
+    return rows, metrics
 
 
 async def contacts_of(session: AsyncSession, partner_ids: Iterable[int]) -> dict[int, Any]:
     table = Contact.__table__
     found: dict[int, Any] = {}
     for part in chunks(partner_ids):
-        for row in await session.execute(select(table).where(table.c.partner_id.in_(part))):
+        for row in await run(session, select(table).where(table.c.partner_id.in_(part))):
             found[row.id] = row
     return found
 
@@ -68,7 +93,7 @@ async def keyed(
     """Certification or course keys held, by contact id."""
     held: dict[int, set[str]] = defaultdict(set)
     for part in chunks(contact_ids):
-        for contact_id, value in await session.execute(select(column, key).where(column.in_(part))):
+        for contact_id, value in await run(session, select(column, key).where(column.in_(part))):
             held[contact_id].add(value)
     return {k: frozenset(v) for k, v in held.items()}
 
@@ -100,10 +125,11 @@ async def memberships(
     if not segment_ids:
         return held
     for part in chunks(subject_ids):
-        rows = await session.execute(
+        rows = await run(
+            session,
             select(SegmentMember.subject_id, SegmentMember.segment_id).where(
                 SegmentMember.subject_id.in_(part), SegmentMember.segment_id.in_(segment_ids)
-            )
+            ),
         )
         for subject_id, segment_id in rows:
             held[subject_id].add(segment_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalogue import Catalogue, load_catalogue
-from domain.models import CatalogState, Segment, SegmentDependency
+from domain.models import CatalogState, Segment, SegmentDependency, SegmentOverride
 from domain.segments import python, rules
 from domain.segments.fields import Subject
 
@@ -42,6 +42,8 @@ class SegmentIndex:
     segments: dict[int, CompiledSegment]
     order: tuple[int, ...]  # dependencies before dependents
     dependents: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Segments with include/exclude lists (list edits bump the catalogue version too).
+    with_lists: frozenset[int] = frozenset()
 
     @property
     def by_key(self) -> dict[str, CompiledSegment]:
@@ -128,6 +130,7 @@ async def build_index(session: AsyncSession, version: int) -> SegmentIndex:
     edges = [
         (d.segment_id, d.depends_on_id) for d in await session.scalars(select(SegmentDependency))
     ]
+    with_lists = frozenset(await session.scalars(select(SegmentOverride.segment_id).distinct()))
     known = {r.key: rules.KnownSegment(r.id, Subject(r.subject)) for r in rows}
     compiled: dict[int, CompiledSegment] = {}
     for row in rows:
@@ -152,4 +155,5 @@ async def build_index(session: AsyncSession, version: int) -> SegmentIndex:
         segments=compiled,
         order=tuple(topological(compiled, edges)),
         dependents={k: frozenset(v) for k, v in dependents.items()},
+        with_lists=with_lists,
     )

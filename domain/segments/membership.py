@@ -13,19 +13,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Column,
     Integer,
     MetaData,
     Table,
+    bindparam,
     delete,
     exists,
     insert,
     literal,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,19 +82,20 @@ class Moves:
         (self.joined if member else self.left).append((segment_id, subject_id, cause))
 
     async def write(self, session: AsyncSession) -> int:
+        connection = await session.connection()
         if self.joined:
-            await session.execute(
-                insert(SegmentMember),
+            await connection.execute(
+                insert(SegmentMember.__table__),
                 [{"segment_id": s, "subject_id": x, "since": self.now} for s, x, _ in self.joined],
             )
-        for start in range(0, len(self.left), load.CHUNK):
-            part = self.left[start : start + load.CHUNK]
-            await session.execute(
-                delete(SegmentMember).where(
-                    tuple_(SegmentMember.segment_id, SegmentMember.subject_id).in_(
-                        [(s, x) for s, x, _ in part]
-                    )
-                )
+        if self.left:
+            # One primary-key delete per leave (SQLite scans the table for a row-value IN).
+            members = SegmentMember.__table__
+            await connection.execute(
+                delete(members).where(
+                    members.c.segment_id == bindparam("s"), members.c.subject_id == bindparam("x")
+                ),
+                [{"s": s, "x": x} for s, x, _ in self.left],
             )
         events = [
             {"segment_id": s, "subject_id": x, "change": change, "cause": c.value, "at": self.now}
@@ -101,25 +103,30 @@ class Moves:
             for s, x, c in moves
         ]
         if events:
-            await session.execute(insert(MembershipEvent), events)
+            await connection.execute(insert(MembershipEvent.__table__), events)
         return len(events)
 
 
 async def _overrides(
-    session: AsyncSession, segment_ids: Iterable[int], subject_ids: Iterable[int]
+    session: AsyncSession,
+    index: SegmentIndex,
+    segment_ids: Iterable[int],
+    subject_ids: Iterable[int],
 ) -> dict[tuple[int, str], set[int]]:
     found: dict[tuple[int, str], set[int]] = defaultdict(set)
-    segment_ids = list(set(segment_ids))
+    segment_ids = list(set(segment_ids) & index.with_lists)
     if not segment_ids:
         return found
+    table = SegmentOverride.__table__
     for part in load.chunks(subject_ids):
-        rows = await session.execute(
-            select(SegmentOverride).where(
-                SegmentOverride.segment_id.in_(segment_ids), SegmentOverride.subject_id.in_(part)
-            )
+        rows = await load.run(
+            session,
+            select(table.c.segment_id, table.c.kind, table.c.subject_id).where(
+                table.c.segment_id.in_(segment_ids), table.c.subject_id.in_(part)
+            ),
         )
-        for row in rows.scalars():
-            found[(row.segment_id, row.kind)].add(row.subject_id)
+        for segment_id, kind, subject_id in rows:
+            found[(segment_id, kind)].add(subject_id)
     return found
 
 
@@ -153,24 +160,45 @@ async def apply_changes(
     now = now or utcnow()
     index = await load_index(session)
     moves = Moves(now)
-    moved, partner_held = await _partners(session, index, changes.partners, moves, now, cause)
-    await _contacts(session, index, changes, moved, partner_held, moves, now, cause)
+    partners = KnownPartners()
+    moved = await _partners(session, index, changes.partners, partners, moves, now, cause)
+    await _contacts(session, index, changes, moved, partners, moves, now, cause)
     return await moves.write(session)
+
+
+@dataclass
+class KnownPartners:
+    """Partner rows, metrics and current partner-segment memberships, loaded once per change.
+
+    Memberships here already include the moves decided in this change (written later), so
+    contact rules naming partner segments see the company's new state.
+    """
+
+    rows: dict[int, Any] = field(default_factory=dict)
+    metrics: dict[int, Any] = field(default_factory=dict)
+    held: dict[int, set[int]] = field(default_factory=dict)
+
+    async def load(self, session: AsyncSession, index: SegmentIndex, ids: Iterable[int]) -> None:
+        missing = set(ids) - set(self.rows)
+        if not missing:
+            return
+        rows, metrics = await load.partners(session, missing)
+        self.rows.update(rows)
+        self.metrics.update(metrics)
+        held = await load.memberships(session, [s.id for s in index.of(Subject.PARTNER)], missing)
+        self.held.update({pid: held[pid] for pid in missing})
 
 
 async def _partners(
     session: AsyncSession,
     index: SegmentIndex,
     changed: Mapping[int, Fields],
+    known: KnownPartners,
     moves: Moves,
     now: datetime,
     cause: Cause,
-) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Evaluate partner segments for changed partners.
-
-    Returns (segments each partner moved in, each evaluated partner's memberships now);
-    the moves are written later, so contact rules must read memberships from here.
-    """
+) -> dict[int, set[int]]:
+    """Evaluate partner segments for changed partners; returns the segments each moved in."""
     segments = index.of(Subject.PARTNER)
     plans: dict[int, list[tuple[CompiledSegment, Cause]]] = {}
     for partner_id, fields in changed.items():
@@ -183,10 +211,10 @@ async def _partners(
     moved: dict[int, set[int]] = defaultdict(set)
     busy = [p for p, plan in plans.items() if plan]
     if not busy:
-        return moved, {}
-    partner_rows, metric_rows = await load.partners(session, busy)
-    held = await load.memberships(session, [s.id for s in segments], busy)
-    overrides = await _overrides(session, {s.id for p in busy for s, _ in plans[p]}, busy)
+        return moved
+    await known.load(session, index, busy)
+    partner_rows, metric_rows, held = known.rows, known.metrics, known.held
+    overrides = await _overrides(session, index, {s.id for p in busy for s, _ in plans[p]}, busy)
     for partner_id in busy:
         if partner_id not in partner_rows:
             continue
@@ -201,7 +229,7 @@ async def _partners(
                 moves.record(segment.id, partner_id, member, why)
                 (held[partner_id].add if member else held[partner_id].discard)(segment.id)
                 moved[partner_id].add(segment.id)
-    return moved, held
+    return moved
 
 
 async def _contacts(
@@ -209,7 +237,7 @@ async def _contacts(
     index: SegmentIndex,
     changes: ChangeSet,
     moved_partner_segments: Mapping[int, set[int]],
-    partner_held_now: Mapping[int, set[int]],
+    known: KnownPartners,
     moves: Moves,
     now: datetime,
     cause: Cause,
@@ -245,19 +273,15 @@ async def _contacts(
     busy = [c for c, plan in plans.items() if plan]
     if not busy:
         return
-    partner_ids = {contact_rows[c].partner_id for c in busy}
-    partner_rows, metric_rows = await load.partners(session, partner_ids)
-    partner_held = await load.memberships(
-        session, [s.id for s in index.of(Subject.PARTNER)], set(partner_ids) - set(partner_held_now)
-    )
-    partner_held.update(partner_held_now)
+    await known.load(session, index, {contact_rows[c].partner_id for c in busy})
+    partner_rows, metric_rows, partner_held = known.rows, known.metrics, known.held
     held = await load.memberships(session, [s.id for s in segments], busy)
     reads = frozenset().union(*(s.reads for c in busy for s, _ in plans[c]))
     certs = await load.certifications(session, busy) if "contact.certifications" in reads else {}
     courses = (
         await load.completed_courses(session, busy) if "contact.completedCourses" in reads else {}
     )
-    overrides = await _overrides(session, {s.id for c in busy for s, _ in plans[c]}, busy)
+    overrides = await _overrides(session, index, {s.id for c in busy for s, _ in plans[c]}, busy)
     for contact_id in busy:
         row = contact_rows[contact_id]
         facts = Facts(

@@ -17,13 +17,16 @@ from domain.clock import utcnow
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
     Contact,
+    MembershipEvent,
     Partner,
     Segment,
     SegmentDependency,
     SegmentManager,
+    SegmentMember,
     SegmentOverride,
     StaffMember,
 )
+from domain.policies import policies_naming
 from domain.principal import StaffRole
 from domain.segments import facts as load
 from domain.segments import rules
@@ -258,7 +261,7 @@ async def delete_segment(session: AsyncSession, key: str) -> Segment:
             .order_by(Segment.key)
         )
     )
-    for check in usage_checks:
+    for check in (policies_naming, *usage_checks):
         users += await check(session, key)
     if users:
         raise DomainError.one(
@@ -266,6 +269,9 @@ async def delete_segment(session: AsyncSession, key: str) -> Segment:
             f"Segment {key!r} is still used by: {', '.join(users)}. Remove those references first.",
             ["key"],
         )
+    # Members and events carry no foreign key (see domain.models.segments): delete them here.
+    await session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment.id))
+    await session.execute(delete(MembershipEvent).where(MembershipEvent.segment_id == segment.id))
     await session.delete(segment)
     await session.flush()
     await bump_version(session)

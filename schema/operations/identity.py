@@ -6,16 +6,22 @@ import strawberry
 from strawberry.types import Info
 
 from domain import ids
-from domain.principal import ContactRole as DomainContactRole
 from domain.principal import Principal
+from permissions.actions import MANAGE_TEAM
+from resolvers import access as resolve_access
 from resolvers import identity as resolve
 from resolvers.mutations import Result
 from schema.common import UserError
-from schema.fields import ADMIN, EDITORS, Allow, mutation, query
+from schema.fields import ADMIN, Allow, mutation, query
 from schema.identity import ContactRole, StaffMember, Viewer
-from schema.payloads import ApiKeyPayload, DeletePayload, InviteContactPayload, LoginPayload
+from schema.payloads import (
+    ApiKeyPayload,
+    ContactPayload,
+    DeletePayload,
+    InviteContactPayload,
+    LoginPayload,
+)
 
-MANAGE_TEAM = Allow(staff=EDITORS, contacts=[DomainContactRole.ADMIN], scopes={"partners:write"})
 ADMIN_ONLY = Allow(staff=ADMIN)
 
 
@@ -63,6 +69,26 @@ class Mutation:
             return InviteContactPayload(errors=UserError.from_problems(result.problems))
         contact, token = result.value
         return InviteContactPayload(contact=contact, invitation_token=token)
+
+    @mutation(
+        "Change a contact's role (partner admins: their own company only). A company's last "
+        "active ADMIN cannot be demoted (LAST_ADMIN).",
+        MANAGE_TEAM,
+    )
+    async def set_contact_role(
+        self, info: Info, contact_id: strawberry.ID, role: ContactRole
+    ) -> ContactPayload:
+        result = await resolve_access.set_contact_role(info, contact_id, role)
+        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
+
+    @mutation(
+        "Deactivate a contact: its sessions stop working at once. A company's last active "
+        "ADMIN cannot be deactivated (LAST_ADMIN).",
+        MANAGE_TEAM,
+    )
+    async def deactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
+        result = await resolve_access.deactivate_contact(info, contact_id)
+        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
 
     @mutation(
         "Create an integrator API key. Scopes: partners:read, partners:write, segments:read, "

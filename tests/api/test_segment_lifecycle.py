@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from domain import ids
+from domain import ids, models
 from domain.principal import StaffRole
 from tests.support import Api, create_segment
 
@@ -374,6 +375,23 @@ async def test_deleted_segment_is_gone_with_its_memberships(api: Api) -> None:
     assert [s["key"] for s in await _segments(api, admin)] == ["silver"]
     partner = await api.gql(PARTNER_SEGMENTS, {"id": gold}, token=admin)
     assert partner.data["partner"]["segments"] == []
+
+
+async def test_deleting_a_segment_leaves_no_member_or_event_rows_behind(api: Api) -> None:
+    # given: rows of a deleted segment would outlive it (these tables carry no foreign key)
+    admin, _ = await api.staff()
+    await api.partner(tier="GOLD")
+    await create_segment(api, admin, "gold", GOLD)
+    await create_segment(api, admin, "silver", SILVER)
+    # when
+    await api.gql(DELETE_SEGMENT, {"key": "gold"}, token=admin)
+    # then: only the remaining segment's rows exist
+    async with api.db.read() as session:
+        member_segments = set(await session.scalars(select(models.SegmentMember.segment_id)))
+        event_segments = set(await session.scalars(select(models.MembershipEvent.segment_id)))
+        remaining = set(await session.scalars(select(models.Segment.id)))
+    assert member_segments <= remaining
+    assert event_segments <= remaining
 
 
 async def test_segment_named_by_another_rule_cannot_be_deleted(api: Api) -> None:

@@ -50,7 +50,6 @@ def upgrade() -> None:
     sa.Column('change', sa.String(length=8), nullable=False),
     sa.Column('cause', sa.String(length=20), nullable=False),
     sa.Column('at', domain.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_membership_events_segment_id_segments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_membership_events'))
     )
     with op.batch_alter_table('membership_events', schema=None) as batch_op:
@@ -80,7 +79,6 @@ def upgrade() -> None:
     sa.Column('segment_id', sa.Integer(), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('since', domain.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_segment_members_segment_id_segments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('segment_id', 'subject_id', name=op.f('pk_segment_members')),
     sqlite_with_rowid=False,
     )

@@ -1,0 +1,191 @@
+"""Audiences: who sees or may do something, by segment membership and contact role.
+
+A contact matches {anySegments, allSegments, noneSegments, roles} when all four hold:
+any is empty or it is in one of them; it is in all of allSegments; in none of
+noneSegments; roles is empty or holds its role. `None` (no audience) is every contact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import ErrorCode, Problems
+from domain.models import Audience, AudienceSegment, CatalogState, Segment
+from domain.principal import ContactRole
+
+ACCESS_VERSION_ROW = 2  # catalog_state row versioning audiences and policies
+LIST_NAMES = ("anySegments", "allSegments", "noneSegments")
+MAX_SEGMENTS = 100
+
+
+@dataclass(frozen=True)
+class AudienceSpec:
+    any_segments: frozenset[str] = frozenset()
+    all_segments: frozenset[str] = frozenset()
+    none_segments: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+
+    def matches(self, segment_keys: frozenset[str], role: str | None) -> bool:
+        return (
+            (not self.any_segments or not self.any_segments.isdisjoint(segment_keys))
+            and self.all_segments <= segment_keys
+            and self.none_segments.isdisjoint(segment_keys)
+            and (not self.roles or role in self.roles)
+        )
+
+    @property
+    def segment_keys(self) -> frozenset[str]:
+        return self.any_segments | self.all_segments | self.none_segments
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "anySegments": sorted(self.any_segments),
+            "allSegments": sorted(self.all_segments),
+            "noneSegments": sorted(self.none_segments),
+            "roles": sorted(self.roles),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.as_dict(), separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def describe(self) -> str:
+        parts = []
+        if self.any_segments:
+            parts.append(f"any of segments {sorted(self.any_segments)}")
+        if self.all_segments:
+            parts.append(f"all of segments {sorted(self.all_segments)}")
+        if self.none_segments:
+            parts.append(f"none of segments {sorted(self.none_segments)}")
+        if self.roles:
+            parts.append(f"a role in {sorted(self.roles)}")
+        return ", ".join(parts) or "every partner contact"
+
+    @classmethod
+    def of(cls, row: Audience) -> AudienceSpec:
+        return cls(
+            frozenset(row.any_segments),
+            frozenset(row.all_segments),
+            frozenset(row.none_segments),
+            frozenset(row.roles),
+        )
+
+
+def matches(spec: AudienceSpec | None, segment_keys: frozenset[str], role: str | None) -> bool:
+    """Whether a contact (its segment keys and role) is in the audience; None is everyone."""
+    return spec is None or spec.matches(segment_keys, role)
+
+
+async def validate(
+    session: AsyncSession, raw: Mapping[str, Any] | None, path: Sequence[str | int]
+) -> AudienceSpec | None:
+    """An AudienceInput (GraphQL names) as a spec; unknown segment keys are UNKNOWN_SEGMENT."""
+    if raw is None:
+        return None
+    problems = Problems(path)
+    lists: dict[str, list[str]] = {}
+    for name in LIST_NAMES:
+        values = raw.get(name) or []
+        if len(values) > MAX_SEGMENTS:
+            problems.add(ErrorCode.TOO_MANY, f"At most {MAX_SEGMENTS} segments.", name)
+        lists[name] = list(values)
+    named = {key for values in lists.values() for key in values}
+    known = set(await session.scalars(select(Segment.key).where(Segment.key.in_(named))))
+    for name, values in lists.items():
+        for i, key in enumerate(values):
+            if key not in known:
+                problems.add(
+                    ErrorCode.UNKNOWN_SEGMENT, f"There is no segment with key {key!r}.", name, i
+                )
+    problems.raise_if_any()
+    roles = [ContactRole(r).value for r in raw.get("roles") or []]
+    return AudienceSpec(
+        frozenset(lists["anySegments"]),
+        frozenset(lists["allSegments"]),
+        frozenset(lists["noneSegments"]),
+        frozenset(roles),
+    )
+
+
+async def store(session: AsyncSession, spec: AudienceSpec | None) -> int | None:
+    """The id of the row holding `spec` (created once, then shared); None for everyone."""
+    if spec is None:
+        return None
+    found = await session.scalar(
+        select(Audience.id).where(Audience.fingerprint == spec.fingerprint)
+    )
+    if found is not None:
+        return found
+    row = Audience(
+        fingerprint=spec.fingerprint,
+        any_segments=sorted(spec.any_segments),
+        all_segments=sorted(spec.all_segments),
+        none_segments=sorted(spec.none_segments),
+        roles=sorted(spec.roles),
+    )
+    session.add(row)
+    await session.flush()
+    session.add_all(AudienceSegment(audience_id=row.id, segment_key=k) for k in spec.segment_keys)
+    await session.flush()
+    await bump_access_version(session)
+    return row.id
+
+
+async def specs(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, AudienceSpec]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Audience).where(Audience.id.in_(wanted)))
+    return {row.id: AudienceSpec.of(row) for row in rows}
+
+
+async def all_specs(session: AsyncSession) -> dict[int, AudienceSpec]:
+    return {row.id: AudienceSpec.of(row) for row in await session.scalars(select(Audience))}
+
+
+async def access_version(session: AsyncSession) -> int:
+    version = await session.scalar(
+        select(CatalogState.version).where(CatalogState.id == ACCESS_VERSION_ROW)
+    )
+    return int(version or 0)
+
+
+async def bump_access_version(session: AsyncSession) -> None:
+    """Call in any transaction that changes audiences or policies (cached decisions expire)."""
+    await session.execute(
+        update(CatalogState)
+        .where(CatalogState.id == ACCESS_VERSION_ROW)
+        .values(version=CatalogState.version + 1)
+    )
+
+
+def why(spec: AudienceSpec | None, segment_keys: frozenset[str], role: str | None) -> str:
+    """Why a contact does or does not match, in words a vendor admin can act on."""
+    has = f"viewer has [{', '.join(sorted(segment_keys))}]"
+    if spec is None:
+        return "every partner contact may; " + has
+    unmet = []
+    if spec.any_segments and spec.any_segments.isdisjoint(segment_keys):
+        unmet.append(f"needs any of segments [{', '.join(sorted(spec.any_segments))}]")
+    missing = spec.all_segments - segment_keys
+    if missing:
+        unmet.append(
+            f"needs all of segments [{', '.join(sorted(spec.all_segments))}], "
+            f"misses [{', '.join(sorted(missing))}]"
+        )
+    excluded = spec.none_segments & segment_keys
+    if excluded:
+        unmet.append(f"must be in none of segments [{', '.join(sorted(excluded))}]")
+    if spec.roles and role not in spec.roles:
+        unmet.append(f"needs a role in [{', '.join(sorted(spec.roles))}], has {role}")
+    if unmet:
+        return "; ".join(unmet) + "; " + has
+    return f"matches {spec.describe()}; {has}, role {role}"

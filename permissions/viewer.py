@@ -1,0 +1,133 @@
+"""The viewer: a principal, its segment keys (one query per request) and its access decisions.
+
+Decisions depend on the viewer's segment keys, role and the access-policy version, never
+on a row, so they are computed once per fingerprint and shared across requests; the
+version lives in the database, so every worker notices a policy change.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import audiences, policies
+from domain.audiences import AudienceSpec
+from domain.db import Database
+from domain.models import Segment, SegmentMember
+from domain.policies import Action
+from domain.principal import Principal
+
+MAX_CACHED_DECISIONS = 4096
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a viewer may see and do, beyond its role."""
+
+    actions: dict[Action, bool]
+    hidden_fields: frozenset[str]  # "Type.field"
+    # Audiences the viewer matches; None means no audience filtering (staff, API keys).
+    audience_ids: frozenset[int] | None
+    policies: policies.Policies | None = None
+
+
+UNRESTRICTED = Access(
+    actions=dict.fromkeys(Action, True), hidden_fields=frozenset(), audience_ids=None
+)
+
+
+@dataclass(frozen=True)
+class SegmentRefValue:
+    key: str
+    name: str
+
+
+@dataclass
+class Viewer:
+    principal: Principal | None
+    segments: list[SegmentRefValue] = field(default_factory=list)
+    access: Access = UNRESTRICTED
+
+    @property
+    def segment_keys(self) -> frozenset[str]:
+        return frozenset(s.key for s in self.segments)
+
+
+@dataclass
+class Snapshot:
+    version: int
+    policies: policies.Policies
+    audiences: dict[int, AudienceSpec]
+
+
+_snapshots: dict[str, Snapshot] = {}
+_decisions: OrderedDict[tuple[str, int, frozenset[str], str | None], Access] = OrderedDict()
+
+
+def forget_cached_decisions() -> None:
+    """Drop memoised decisions (tests that reset the database behind our back)."""
+    _snapshots.clear()
+    _decisions.clear()
+
+
+async def contact_segments(session: AsyncSession, principal: Principal) -> list[SegmentRefValue]:
+    """Partner segments of the contact's company, then its own contact segments."""
+    rows = await session.execute(
+        select(Segment.key, Segment.name, Segment.subject)
+        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .where(
+            or_(
+                (Segment.subject == "PARTNER") & (SegmentMember.subject_id == principal.partner_id),
+                (Segment.subject == "CONTACT") & (SegmentMember.subject_id == principal.id),
+            )
+        )
+        .order_by(Segment.subject.desc(), Segment.key)
+    )
+    return [SegmentRefValue(key, name) for key, name, _ in rows]
+
+
+async def _snapshot(session: AsyncSession, cache_key: str) -> Snapshot:
+    version = await audiences.access_version(session)
+    cached = _snapshots.get(cache_key)
+    if cached is None or cached.version != version:
+        cached = Snapshot(version, await policies.load(session), await audiences.all_specs(session))
+        _snapshots[cache_key] = cached
+    return cached
+
+
+def decide(snapshot: Snapshot, keys: frozenset[str], role: str | None) -> Access:
+    """The decisions for one (segment keys, role): pure, so it can be shared."""
+    return Access(
+        actions={a: audiences.matches(s, keys, role) for a, s in snapshot.policies.actions.items()},
+        hidden_fields=frozenset(
+            f"{type_name}.{field_name}"
+            for (type_name, field_name), spec in snapshot.policies.fields.items()
+            if not spec.matches(keys, role)
+        ),
+        audience_ids=frozenset(i for i, s in snapshot.audiences.items() if s.matches(keys, role)),
+        policies=snapshot.policies,
+    )
+
+
+async def load_viewer(db: Database, principal: Principal | None) -> Viewer:
+    if principal is None or not principal.is_contact:
+        return Viewer(principal)
+    cache_key = str(db.engine.url)
+    async with db.read() as session:
+        segments = await contact_segments(session, principal)
+        snapshot = await _snapshot(session, cache_key)
+    keys = frozenset(s.key for s in segments)
+    role = principal.contact_role.value if principal.contact_role else None
+    memo = (cache_key, snapshot.version, keys, role)
+    access = _decisions.get(memo)
+    if access is None:
+        access = decide(snapshot, keys, role)
+        _decisions[memo] = access
+        if len(_decisions) > MAX_CACHED_DECISIONS:
+            _decisions.popitem(last=False)
+    else:
+        _decisions.move_to_end(memo)
+    return Viewer(principal, segments, access)
