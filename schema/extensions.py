@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -11,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 log = logging.getLogger("partnerscope.errors")
 
 INTERNAL = "Internal server error. Quote the request id when reporting it."
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class ErrorPolicy(SchemaExtension):
@@ -32,8 +34,12 @@ class ErrorPolicy(SchemaExtension):
                 if error.message.startswith("Syntax Error")
                 else "GRAPHQL_VALIDATION_FAILED"
             )
+            message = error.message
+            if getattr(self.execution_context.context, "principal", None) is None:
+                # Strangers get no map of the schema through "Did you mean ...?" hints.
+                message = SUGGESTION.sub("", message)
             return GraphQLError(
-                error.message,
+                message,
                 error.nodes,
                 error.source,
                 error.positions,

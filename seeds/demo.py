@@ -184,4 +184,5 @@ async def load(db: Database) -> str:
                     password_hash=contact_hash if status is ContactStatus.ACTIVE else None,
                     title=generator.TITLES[role.value],
                 )
+    await db.refresh_statistics(full=True)
     return "Demo programme loaded: 40 partners, 150 contacts, 3 staff.\n" + logins()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from domain.catalogue import AttributeSubject, AttributeType, define_attribute
 from domain.db import Database
@@ -275,7 +275,9 @@ async def insert_programme(db: Database, programme: Programme, chunk: int = 5000
                 await session.execute(insert(model), rows[start : start + chunk])
         if db.dialect == "postgresql":
             for table in ("partners", "contacts"):
-                await session.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
+                await session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
                 )

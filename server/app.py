@@ -22,6 +22,7 @@ from domain.segments import schedule
 from resolvers.context import Runtime
 from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
+from server.middleware import BodySizeLimit, CsrfGuard
 from server.settings import Settings
 
 log = logging.getLogger("partnerscope")
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.dispose()
 
     graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")
+    guarded = BodySizeLimit(CsrfGuard(graphql), settings.max_body_bytes)
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=[Route("/healthz", healthz), Route("/graphql", guarded, methods=["GET", "POST"])],
         lifespan=lifespan,
     )

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     log_level: str = "INFO"
+    # Largest accepted request body (an upsert of 1000 partners is well under 1 MiB).
+    max_body_bytes: int = 2 * 1024 * 1024
     # Time-dependent segments and time-based metrics are re-evaluated this often (0: never).
     recompute_interval_seconds: int = 900
 
