@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from sqlalchemy import select
 
+from domain import ids
+from domain.audiences import AudienceSpec
 from domain.catalogue import define_attribute, load_catalogue
 from domain.contacts import create_contact
 from domain.db import Database
 from domain.identity import accounts, passwords
 from domain.models import StaffMember
 from domain.partners import create_partner
+from domain.policies import Action, set_action_policy, set_field_policy
 from domain.principal import ContactRole, ContactStatus, StaffRole
+from domain.segments.service import save_segment
 from seeds import generator
 
 STAFF = [
@@ -121,6 +126,74 @@ def _team_sizes(rng: random.Random) -> list[int]:
     return sizes
 
 
+# (key, name, subject, rule): the programme's segments.
+SEGMENTS = [
+    (
+        "gold-plus",
+        "Gold and Platinum partners",
+        "PARTNER",
+        {"field": "partner.tier", "op": "gte", "value": "GOLD"},
+    ),
+    (
+        "emea-partners",
+        "EMEA partners",
+        "PARTNER",
+        {"field": "partner.region", "op": "eq", "value": "EMEA"},
+    ),
+    (
+        "active-resellers",
+        "Active resellers and MSPs",
+        "PARTNER",
+        {
+            "all": [
+                {"field": "partner.type", "op": "in", "value": ["RESELLER", "MSP"]},
+                {"field": "partner.phase", "op": "eq", "value": "ACTIVE"},
+            ]
+        },
+    ),
+    (
+        "new-partners",
+        "Joined in the last 180 days",
+        "PARTNER",
+        {"field": "partner.joinedAt", "op": "withinLastDays", "value": 180},
+    ),
+    (
+        "gold-admins",
+        "Admins of Gold and Platinum partners",
+        "CONTACT",
+        {
+            "all": [
+                {"segment": "gold-plus"},
+                {"field": "contact.role", "op": "eq", "value": "ADMIN"},
+            ]
+        },
+    ),
+    (
+        "recently-active",
+        "Signed in within 30 days",
+        "CONTACT",
+        {"field": "contact.lastLoginAt", "op": "withinLastDays", "value": 30},
+    ),
+]
+
+
+async def _programme_rules(session: Any, manager_id: int) -> None:
+    """Segments, the channel manager's portfolio, and who sees and may do what."""
+    for key, name, subject, rule in SEGMENTS:
+        patch = {"key": key, "name": name, "subject": subject, "rule": rule}
+        if key == "emea-partners":
+            patch["managerIds"] = [ids.encode("StaffMember", manager_id)]
+        await save_segment(session, None, patch)
+    await set_field_policy(
+        session, "Partner", "metrics", AudienceSpec(any_segments=frozenset({"gold-plus"}))
+    )
+    await set_action_policy(
+        session,
+        Action.CREATE_QUOTE,
+        AudienceSpec(any_segments=frozenset({"gold-plus", "active-resellers"})),
+    )
+
+
 def _slug(name: str) -> str:
     return "-".join(name.lower().split())
 
@@ -132,8 +205,10 @@ async def load(db: Database) -> str:
     rng = random.Random(2026)
     contact_hash = passwords.hash_password(CONTACT_PASSWORD)  # one hash: demo accounts only
     async with db.write() as session:
-        for email, password, role, name in STAFF:
+        staff = [
             await accounts.create_staff(session, email, password, role, name)
+            for email, password, role, name in STAFF
+        ]
         for subject, key, kind, label in generator.ATTRIBUTES:
             await define_attribute(session, subject, key, kind, label)
         catalogue = await load_catalogue(session)
@@ -184,5 +259,10 @@ async def load(db: Database) -> str:
                     password_hash=contact_hash if status is ContactStatus.ACTIVE else None,
                     title=generator.TITLES[role.value],
                 )
+        await _programme_rules(session, staff[1].id)
     await db.refresh_statistics(full=True)
-    return "Demo programme loaded: 40 partners, 150 contacts, 3 staff.\n" + logins()
+    return (
+        f"Demo programme loaded: 40 partners, 150 contacts, 3 staff, {len(SEGMENTS)} segments,"
+        " a field policy (Partner.metrics: gold-plus) and an action policy (CREATE_QUOTE).\n"
+        + logins()
+    )
