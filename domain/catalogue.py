@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -283,18 +284,17 @@ def coerce_number(value: Any) -> int | float:
 
 
 def coerce_date(value: Any) -> date:
-    """A "YYYY-MM-DD" date, or the date part of an ISO date-time."""
+    """A "YYYY-MM-DD" date, or the UTC date of an ISO date-time (as rules read it too)."""
+    if isinstance(value, str) and len(value) != 10:
+        with contextlib.suppress(ValueError):
+            value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value.date()
+        return (value if value.tzinfo is None else value.astimezone(UTC)).date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         try:
-            return (
-                date.fromisoformat(value)
-                if len(value) == 10
-                else datetime.fromisoformat(value).date()
-            )
+            return date.fromisoformat(value)
         except ValueError:
             pass
     raise ValueError(f'expected a date as "YYYY-MM-DD", got {value!r}')

@@ -53,7 +53,9 @@ class Allow(BasePermission):
         scopes: Iterable[str] = (),
         contacts: bool | Iterable[ContactRole] = False,
         action: Action | None = None,
+        anyone: bool = False,
     ) -> None:
+        self.anyone = anyone
         self.staff = frozenset(staff)
         self.scopes = frozenset(scopes)
         self.action = action
@@ -63,6 +65,8 @@ class Allow(BasePermission):
         self.message = f"Only {self.describe()} may do this."
 
     def describe(self) -> str:
+        if self.anyone:
+            return "anyone, signed in or not (not while viewing as a contact)"
         who = []
         if self.staff:
             who.append("staff with role " + _listing(sorted(r.value for r in self.staff)))
@@ -83,6 +87,8 @@ class Allow(BasePermission):
 
     def allows(self, principal: Principal, access: Access) -> bool:
         """The same answer the field gives and `viewer.capabilities` reports."""
+        if self.anyone:
+            return True
         if principal.is_staff:
             return principal.staff_role in self.staff
         if principal.is_contact:
@@ -92,6 +98,12 @@ class Allow(BasePermission):
         return bool(self.scopes & principal.scopes)
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if (
+            self.anyone
+            and info.context.auth.principal is None
+            and info.context.auth.code != "FORBIDDEN"
+        ):
+            return True
         principal = info.context.require_principal()
         mutation = info.operation.operation is OperationType.MUTATION
         if mutation and principal.previewed_by is not None:

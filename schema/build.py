@@ -17,7 +17,7 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 
 from permissions.fields import HiddenFields, govern
-from schema.extensions import ErrorPolicy
+from schema.extensions import apply_error_policy
 from schema.operations import access, catalogue, identity, node, partners, segments
 
 QUERIES = (
@@ -53,10 +53,13 @@ class PartnerScopeSchema(strawberry.Schema):
     hideable_fields: dict[str, list[str]]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Expected errors (coded, or invalid documents) are answers, not incidents.
+        """Give every error its code; log and mask the unexpected ones (with a request id).
 
-        ErrorPolicy logs the unexpected ones, with their request id.
+        Expected errors (coded, or refused documents) are answers, not incidents.
         """
+        context = getattr(execution_context, "context", None)
+        for error in errors:
+            apply_error_policy(error, context)
 
 
 def build_schema() -> strawberry.Schema:
@@ -66,7 +69,6 @@ def build_schema() -> strawberry.Schema:
         query=query,
         mutation=mutation,
         extensions=[
-            ErrorPolicy,
             HiddenFields,
             # Limits (docs/api.md, "Limits"): each stops a class of abusive documents.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -1,13 +1,16 @@
-"""Operation-wide policies: coded errors, masked surprises with a request id."""
+"""The error policy: every error carries `extensions.code`; surprises reveal nothing.
+
+Applied in `Schema.process_errors`, which Strawberry calls on every path (parse,
+validation, variable coercion, execution), by editing each error in place.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("partnerscope.errors")
 
@@ -15,49 +18,30 @@ INTERNAL = "Internal server error. Quote the request id when reporting it."
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-class ErrorPolicy(SchemaExtension):
-    """Every error carries `extensions.code`; unexpected ones reveal no stack trace or SQL."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        result.errors = [self._policy(error) for error in result.errors]
-
-    def _policy(self, error: GraphQLError) -> GraphQLError:
-        if error.extensions and "code" in error.extensions:
-            return error
-        if error.original_error is None:
-            code = (
-                "GRAPHQL_PARSE_FAILED"
-                if error.message.startswith("Syntax Error")
-                else "GRAPHQL_VALIDATION_FAILED"
-            )
-            message = error.message
-            if getattr(self.execution_context.context, "principal", None) is None:
-                # Strangers get no map of the schema through "Did you mean ...?" hints.
-                message = SUGGESTION.sub("", message)
-            return GraphQLError(
-                message,
-                error.nodes,
-                error.source,
-                error.positions,
-                error.path,
-                extensions={**(error.extensions or {}), "code": code},
-            )
-        request_id = self.execution_context.context.request_id
-        log.error(
-            "unexpected error in %s (request %s)",
-            ".".join(map(str, error.path or [])),
-            request_id,
-            exc_info=error.original_error,
-        )
-        return GraphQLError(
-            INTERNAL,
-            error.nodes,
-            error.source,
-            error.positions,
-            error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+def apply_error_policy(error: GraphQLError, context: Any) -> None:
+    extensions = error.extensions or {}
+    if "code" in extensions:
+        return
+    if error.path is None:
+        # Refused before anything ran: the document or its variables are the client's.
+        if error.message.startswith("Syntax Error"):
+            code = "GRAPHQL_PARSE_FAILED"
+        elif error.message.startswith("Variable "):
+            code = "BAD_USER_INPUT"
+        else:
+            code = "GRAPHQL_VALIDATION_FAILED"
+        if getattr(context, "principal", None) is None:
+            # Strangers get no map of the schema through "Did you mean ...?" hints.
+            error.message = SUGGESTION.sub("", error.message)
+        error.extensions = {**extensions, "code": code}
+        return
+    request_id = getattr(context, "request_id", None)
+    log.error(
+        "unexpected error in %s (request %s)",
+        ".".join(map(str, error.path)),
+        request_id,
+        exc_info=error.original_error,
+    )
+    error.message = INTERNAL
+    error.original_error = None
+    error.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}

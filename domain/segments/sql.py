@@ -32,7 +32,6 @@ from domain.models import (
     Partner,
     PartnerMetrics,
     SegmentMember,
-    SegmentOverride,
 )
 from domain.segments.fields import Kind, Subject
 from domain.segments.python import COLUMN_OF, METRIC_COLUMNS
@@ -61,32 +60,22 @@ class SqlCompiler:
         return Partner.id if self.subject is Subject.PARTNER else Contact.partner_id
 
     def base(self, node: Node | None) -> Select[Any]:
-        """`SELECT subject.id FROM ...` with the joins the rule needs."""
-        paths = reads(node) if node is not None else frozenset()
-        if self.subject is Subject.PARTNER:
-            query = select(Partner.id).select_from(Partner)
-        else:
-            query = select(Contact.id).select_from(Contact)
-            if any(
-                p.startswith("partner.") and not p.startswith("partner.metrics.") for p in paths
-            ):
-                query = query.join(Partner, Partner.id == Contact.partner_id)
-        if any(p.startswith("partner.metrics.") for p in paths):
-            query = query.outerjoin(PartnerMetrics, PartnerMetrics.partner_id == self.partner_id)
-        return query
+        """`SELECT subject.id FROM ...` with the joins the rule needs.
 
-    def membership(self, segment_id: int, node: Node | None) -> ColumnElement[bool]:
-        """(rule or included) and not excluded."""
-        matched = self.compile(node) if node is not None else false()
-        overrides = select(SegmentOverride.subject_id).where(
-            SegmentOverride.segment_id == segment_id
-        )
-        included = self.subject_id.in_(overrides.where(SegmentOverride.kind == "INCLUDE"))
-        excluded = self.subject_id.in_(overrides.where(SegmentOverride.kind == "EXCLUDE"))
-        return and_(or_(matched, included), not_(excluded))
+        Contact rules need none: what they ask of the partner runs as a subquery.
+        """
+        if self.subject is Subject.CONTACT:
+            return select(Contact.id).select_from(Contact)
+        query = select(Partner.id).select_from(Partner)
+        paths = reads(node) if node is not None else frozenset()
+        if any(p.startswith("partner.metrics.") for p in paths):
+            query = query.outerjoin(PartnerMetrics, PartnerMetrics.partner_id == Partner.id)
+        return query
 
     # ------------------------------------------------------------ the rule
     def compile(self, node: Node) -> ColumnElement[bool]:
+        if self.subject is Subject.CONTACT and _partner_level(node):
+            return self.per_partner(node)
         if isinstance(node, Condition):
             return self.condition(node)
         if isinstance(node, SegmentRef):
@@ -96,8 +85,20 @@ class SqlCompiler:
             )
         if isinstance(node, Not):
             return not_(self.compile(node.child))
-        parts = [self.compile(child) for child in node.children]
-        return and_(*parts) if isinstance(node, All) else or_(*parts)
+        combine = and_ if isinstance(node, All) else or_
+        if self.subject is Subject.CONTACT:
+            # Everything this group asks of the partner becomes one subquery.
+            company = tuple(c for c in node.children if _partner_level(c))
+            own = [self.compile(c) for c in node.children if not _partner_level(c)]
+            if company:
+                own.append(self.per_partner(type(node)(node.pointer, company)))
+            return combine(*own)
+        return combine(*(self.compile(child) for child in node.children))
+
+    def per_partner(self, node: Node) -> ColumnElement[bool]:
+        """A contact rule's partner-only part, evaluated once per partner (not per contact)."""
+        company = SqlCompiler(Subject.PARTNER, self.dialect, self.now)
+        return Contact.partner_id.in_(company.base(node).where(company.compile(node)))
 
     def column(self, path: str, kind: Kind) -> Any:
         owner, _, rest = path.partition(".")
@@ -221,3 +222,14 @@ class SqlCompiler:
             return found if test.value else not_(found)
         wanted = (test.value,) if test.op == "listHas" else test.value
         return exists(select(literal(1)).select_from(items).where(items.c.value.in_(wanted)))
+
+
+def _partner_level(node: Node) -> bool:
+    """Whether a (sub)rule reads only the partner: its fields, metrics and partner segments."""
+    if isinstance(node, Condition):
+        return node.field.level is Subject.PARTNER
+    if isinstance(node, SegmentRef):
+        return node.subject is Subject.PARTNER
+    if isinstance(node, Not):
+        return _partner_level(node.child)
+    return all(_partner_level(child) for child in node.children)

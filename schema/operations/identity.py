@@ -23,6 +23,8 @@ from schema.payloads import (
 )
 
 ADMIN_ONLY = Allow(staff=ADMIN)
+# Signing in needs no credentials, but a staff member viewing as a contact is read-only.
+ANYONE = Allow(anyone=True)
 
 
 def _login_payload(result: Result[tuple[str, object, Principal]]) -> LoginPayload:
@@ -47,12 +49,15 @@ class Query:
 class Mutation:
     @mutation(
         "Sign in with email and password; returns a short-lived bearer token. A wrong email "
-        "and a wrong password give the same INVALID_CREDENTIALS error."
+        "and a wrong password give the same INVALID_CREDENTIALS error.",
+        ANYONE,
     )
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
         return _login_payload(await resolve.login(info, email, password))
 
-    @mutation("Redeem an invitation token (single use, expiring), set the password, sign in.")
+    @mutation(
+        "Redeem an invitation token (single use, expiring), set the password, sign in.", ANYONE
+    )
     async def accept_invitation(self, info: Info, token: str, password: str) -> LoginPayload:
         return _login_payload(await resolve.accept_invitation(info, token, password))
 

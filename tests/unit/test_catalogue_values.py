@@ -117,3 +117,9 @@ def test_longest_allowed_string_attribute_is_kept_whole() -> None:
     longest = "x" * MAX_STRING_ATTRIBUTE
     # when / then
     assert coerce_attribute(AttributeType.STRING, longest) == longest
+
+
+def test_a_date_time_with_an_offset_is_stored_as_its_utc_date_as_rules_read_it() -> None:
+    # 23:00 at UTC-2 is already the next day in UTC, which is what a rule compares with.
+    assert coerce_date("2024-06-15T23:00:00-02:00") == date(2024, 6, 16)
+    assert coerce_date("2024-06-15T23:00:00") == date(2024, 6, 15)
