@@ -21,6 +21,7 @@ from domain.db import Database, open_database
 from domain.identity import passwords
 from domain.models import Base
 from domain.segments.index import forget_cached_indexes
+from permissions.viewer import forget_cached_decisions
 from server.app import create_app
 from server.settings import Settings
 from tests.support import Api
@@ -85,7 +86,10 @@ async def db(
         for name, rows in pristine_rows.items():
             if rows:
                 await connection.execute(insert(Base.metadata.tables[name]), rows)
+    # The database was reset behind the server's back (versions rewound): drop what the
+    # process memoised under those versions.
     forget_cached_indexes()
+    forget_cached_decisions()
 
 
 @pytest.fixture(scope="session")

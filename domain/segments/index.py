@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalogue import Catalogue, load_catalogue
 from domain.models import CatalogState, Segment, SegmentDependency, SegmentOverride
-from domain.segments import python, rules
+from domain.segments import codegen, rules
 from domain.segments.fields import Subject
 
 
@@ -26,7 +26,7 @@ class CompiledSegment:
     name: str
     subject: Subject
     node: rules.Node | None
-    predicate: python.Predicate | None
+    predicate: codegen.Predicate | None
     reads: frozenset[str]
     time_dependent: bool
 
@@ -142,7 +142,7 @@ async def build_index(session: AsyncSession, version: int) -> SegmentIndex:
             name=row.name,
             subject=subject,
             node=node,
-            predicate=python.compile_rule(node) if node is not None else None,
+            predicate=codegen.compile_rule(node) if node is not None else None,
             reads=rules.reads(node) if node is not None else frozenset(),
             time_dependent=row.time_dependent,
         )

@@ -111,28 +111,6 @@ def run_test(test: Test, kind: Kind, value: Any, now: datetime) -> bool:
     return value < now - timedelta(days=test.value)
 
 
-Predicate = Callable[[Facts, datetime], bool]
-
-
-def compile_rule(node: Node) -> Predicate:
-    """A short-circuiting predicate over Facts."""
-    if isinstance(node, Condition):
-        read, test, kind = getter(node.field.path), node.test, node.field.kind
-        return lambda f, now: run_test(test, kind, read(f), now)
-    if isinstance(node, SegmentRef):
-        segment_id = node.segment_id
-        if node.subject is Subject.PARTNER:
-            return lambda f, now: segment_id in f.partner_segments
-        return lambda f, now: segment_id in f.contact_segments
-    if isinstance(node, Not):
-        inner = compile_rule(node.child)
-        return lambda f, now: not inner(f, now)
-    parts = tuple(compile_rule(child) for child in node.children)
-    if isinstance(node, All):
-        return lambda f, now: all(p(f, now) for p in parts)
-    return lambda f, now: any(p(f, now) for p in parts)
-
-
 # ---------------------------------------------------------------- explanations
 
 

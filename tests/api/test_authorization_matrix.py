@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +21,6 @@ import pytest
 
 from domain.models import Contact
 from domain.principal import ContactRole, StaffRole
-from permissions.viewer import forget_cached_decisions
 from tests.records import count, pk
 from tests.support import Api, create_api_key, create_segment
 
@@ -41,15 +39,6 @@ ABSENT = "<absent>"
 PARTNERS_PER_PROGRAMME = 5
 CONTACTS_PER_PARTNER = 2  # besides one ADMIN anchor per partner, which keeps LAST_ADMIN away
 ROUNDS = 6
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> Iterator[None]:
-    """The `db` fixture rewinds the access-policy version behind the server's back, so
-    decisions memoised under a version number must not outlive the test (either way)."""
-    forget_cached_decisions()
-    yield
-    forget_cached_decisions()
 
 
 # ---------------------------------------------------------------- documents

@@ -9,7 +9,6 @@ active ADMIN (LAST_ADMIN), and a deactivated contact's tokens stop working at on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 
 from domain.models import Contact
 from domain.principal import ContactRole, ContactStatus
-from permissions.viewer import forget_cached_decisions
 from tests.records import count, email_of, pk, snapshot
 from tests.support import PASSWORD, Api, Response, create_segment
 
@@ -62,15 +60,6 @@ mutation($email: String!, $password: String!) {
 """
 GOLD = {"field": "partner.tier", "op": "eq", "value": "GOLD"}
 DEFAULT = "no policy"  # MANAGE_TEAM never set: roles [ADMIN]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> Iterator[None]:
-    """The `db` fixture rewinds the access-policy version behind the server's back, so
-    decisions memoised under a version number must not outlive the test (either way)."""
-    forget_cached_decisions()
-    yield
-    forget_cached_decisions()
 
 
 async def set_manage_team(api: Api, admin: str, audience: dict[str, Any] | None) -> None:

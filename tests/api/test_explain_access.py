@@ -11,7 +11,6 @@ import pytest
 
 from domain import ids
 from domain.principal import ContactRole, StaffRole
-from permissions.viewer import forget_cached_decisions
 from tests.support import Api, create_segment
 
 EXPLAIN = """
@@ -52,12 +51,6 @@ CAPABILITY_OF = {
     "EDIT_PARTNER_PROFILE": "editPartnerProfile",
     "MANAGE_TEAM": "manageTeam",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> None:
-    """The `db` fixture rewinds the access-policy version behind the server's back."""
-    forget_cached_decisions()
 
 
 async def _programme(api: Api, admin: str) -> None:

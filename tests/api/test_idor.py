@@ -9,7 +9,7 @@ is not revealed): the same data, the same errors, and nothing written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,6 @@ import pytest
 
 from domain import ids
 from domain.principal import ContactRole, StaffRole
-from permissions.viewer import forget_cached_decisions
 from tests.records import snapshot
 from tests.support import Api, Response, create_api_key, create_segment
 
@@ -92,15 +91,6 @@ DROP_TO_REGISTERED = """
 mutation($id: ID!) { updatePartner(id: $id, input: {tier: "REGISTERED"}) { errors { code } } }
 """
 VIEWER = "{ viewer { id kind contactRole previewedBy { id } partner { id } } }"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> Iterator[None]:
-    """The `db` fixture rewinds the access-policy version behind the server's back, so
-    decisions memoised under a version number must not outlive the test (either way)."""
-    forget_cached_decisions()
-    yield
-    forget_cached_decisions()
 
 
 def missing(type_name: str) -> str:

@@ -12,7 +12,6 @@ import pytest
 
 from domain.models import Audience, Contact, FieldPolicy, Segment
 from domain.principal import ContactRole, StaffRole
-from permissions.viewer import forget_cached_decisions
 from tests.records import change, count, snapshot
 from tests.support import Api, create_api_key, create_segment
 
@@ -66,12 +65,6 @@ GOLD_ONLY = {"anySegments": ["gold"]}
 # An API key's last-use stamp moves whatever it asks; the audit log records the refusal.
 CALLER_BOOKKEEPING = frozenset({"audit_log", "api_keys"})
 GUARDED = ["Partner.country", "Partner.verticals", "Partner.metrics", "Contact.title"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> None:
-    """The `db` fixture rewinds the access-policy version behind the server's back."""
-    forget_cached_decisions()
 
 
 def _audience(**lists: list[str]) -> dict[str, list[str]]:

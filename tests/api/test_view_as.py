@@ -13,7 +13,6 @@ import pytest
 
 from domain import ids
 from domain.principal import ContactRole, StaffRole
-from permissions.viewer import forget_cached_decisions
 from tests.records import api_key, audit_entries, email_of, snapshot
 from tests.support import PASSWORD, Api, create_segment
 
@@ -86,12 +85,6 @@ mutation($token: String!) {
 
 GOLD = {"field": "partner.tier", "op": "eq", "value": "GOLD"}
 EMEA = {"field": "partner.region", "op": "eq", "value": "EMEA"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_access_decisions() -> None:
-    """The `db` fixture rewinds the access-policy version behind the server's back."""
-    forget_cached_decisions()
 
 
 def view_as(contact_id: str) -> dict[str, str]:

@@ -43,8 +43,8 @@ from domain.models import (
     SegmentMember,
 )
 from domain.principal import ContactRole, ContactStatus
+from domain.segments import codegen, python, rules
 from domain.segments import facts as load
-from domain.segments import python, rules
 from domain.segments.fields import OPERATORS, Field, Kind, Subject, known_paths, resolve
 from domain.segments.sql import SqlCompiler
 
@@ -527,7 +527,7 @@ async def selected_by_sql(session: AsyncSession, subject: Subject, node: rules.N
 
 
 def selected_by_python(node: rules.Node, facts: dict[int, python.Facts]) -> set[int]:
-    predicate = python.compile_rule(node)
+    predicate = codegen.compile_rule(node)
     return {pk for pk, one in facts.items() if predicate(one, NOW)}
 
 
