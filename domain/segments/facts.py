@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.direct import DirectSelect
 from domain.models import (
     Contact,
     ContactCertification,
@@ -26,19 +27,9 @@ def chunks(values: Iterable[int]) -> list[list[int]]:
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
-async def run(session: AsyncSession, statement: Any) -> Any:
+async def run(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
     """Execute on the session's connection: plain rows, none of the ORM's per-call work."""
-    return await (await session.connection()).execute(statement)
-
-
-async def rows_by_id(
-    session: AsyncSession, table: Any, column: Any, ids: Iterable[int]
-) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for part in chunks(ids):
-        for row in await run(session, select(table).where(column.in_(part))):
-            found[getattr(row, column.key)] = row
-    return found
+    return await (await session.connection()).execute(statement, parameters)
 
 
 _PARTNERS = Partner.__table__
@@ -58,33 +49,53 @@ class MetricsView:
         return getattr(self._row, _METRIC_LABELS[name])
 
 
+# Built once and run directly on the driver: the incremental path reads these on every
+# data change, where building a statement or a trip to the driver costs more than the query.
+_PARTNERS_BY_ID = DirectSelect(
+    lambda in_ids: (
+        select(_PARTNERS, *(_METRICS.c[key].label(label) for key, label in _METRIC_LABELS.items()))
+        .select_from(_PARTNERS.outerjoin(_METRICS, _METRICS.c.partner_id == _PARTNERS.c.id))
+        .where(in_ids(_PARTNERS.c.id))
+    )
+)
+_CONTACTS = Contact.__table__
+_CONTACTS_OF = DirectSelect(lambda in_ids: select(_CONTACTS).where(in_ids(_CONTACTS.c.partner_id)))
+_CONTACTS_BY_ID = DirectSelect(lambda in_ids: select(_CONTACTS).where(in_ids(_CONTACTS.c.id)))
+_MEMBERS = SegmentMember.__table__
+_MEMBERSHIPS_OF = DirectSelect(
+    lambda in_ids: select(_MEMBERS.c.subject_id, _MEMBERS.c.segment_id).where(
+        in_ids(_MEMBERS.c.subject_id)
+    )
+)
+
+
 async def partners(
     session: AsyncSession, ids: Iterable[int]
 ) -> tuple[dict[int, Any], dict[int, Any]]:
     """(partner rows, metrics) by partner id, in one query per chunk."""
-    query = select(
-        _PARTNERS, *(_METRICS.c[key].label(label) for key, label in _METRIC_LABELS.items())
-    ).select_from(_PARTNERS.outerjoin(_METRICS, _METRICS.c.partner_id == _PARTNERS.c.id))
     rows: dict[int, Any] = {}
     metrics: dict[int, Any] = {}
     for part in chunks(ids):
-        for row in await run(session, query.where(_PARTNERS.c.id.in_(part))):
+        for row in await _PARTNERS_BY_ID.rows(session, part):
             rows[row.id] = row
             metrics[row.id] = MetricsView(row)
     return rows, metrics
 
 
 async def contacts_of(session: AsyncSession, partner_ids: Iterable[int]) -> dict[int, Any]:
-    table = Contact.__table__
     found: dict[int, Any] = {}
     for part in chunks(partner_ids):
-        for row in await run(session, select(table).where(table.c.partner_id.in_(part))):
+        for row in await _CONTACTS_OF.rows(session, part):
             found[row.id] = row
     return found
 
 
 async def contacts(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
-    return await rows_by_id(session, Contact.__table__, Contact.__table__.c.id, ids)
+    found: dict[int, Any] = {}
+    for part in chunks(ids):
+        for row in await _CONTACTS_BY_ID.rows(session, part):
+            found[row.id] = row
+    return found
 
 
 async def keyed(
@@ -120,17 +131,18 @@ async def completed_courses(
 async def memberships(
     session: AsyncSession, segment_ids: Sequence[int], subject_ids: Iterable[int]
 ) -> dict[int, set[int]]:
-    """Current segments (among `segment_ids`) of each subject."""
+    """Current segments (among `segment_ids`) of each subject.
+
+    Partner and contact ids share one number space, so a subject id also finds the
+    memberships of the other kind's namesake: those are filtered out here, which is cheaper
+    than sending the segment ids with every query.
+    """
     held: dict[int, set[int]] = defaultdict(set)
-    if not segment_ids:
+    wanted = frozenset(segment_ids)
+    if not wanted:
         return held
     for part in chunks(subject_ids):
-        rows = await run(
-            session,
-            select(SegmentMember.subject_id, SegmentMember.segment_id).where(
-                SegmentMember.subject_id.in_(part), SegmentMember.segment_id.in_(segment_ids)
-            ),
-        )
-        for subject_id, segment_id in rows:
-            held[subject_id].add(segment_id)
+        for subject_id, segment_id in await _MEMBERSHIPS_OF.rows(session, part):
+            if segment_id in wanted:
+                held[subject_id].add(segment_id)
     return held

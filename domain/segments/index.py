@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalogue import Catalogue, load_catalogue
+from domain.direct import DirectSelect
 from domain.models import CatalogState, Segment, SegmentDependency, SegmentOverride
 from domain.segments import codegen, rules
 from domain.segments.fields import Subject
@@ -98,8 +99,17 @@ def forget_cached_indexes() -> None:
     _cache.clear()
 
 
+# Read on every data change: straight on the driver (see domain.direct).
+_VERSION = DirectSelect(
+    lambda in_ids: select(CatalogState.__table__.c.version).where(
+        in_ids(CatalogState.__table__.c.id)
+    )
+)
+
+
 async def catalog_version(session: AsyncSession) -> int:
-    return int(await session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0)
+    rows = await _VERSION.rows(session, [1])
+    return int(rows[0].version) if rows else 0
 
 
 async def bump_version(session: AsyncSession) -> None:

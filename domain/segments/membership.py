@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
+from domain.direct import DirectWrite
 from domain.models import MembershipEvent, SegmentMember, SegmentOverride
 from domain.models.base import UTCDateTime
 from domain.segments import facts as load
@@ -82,29 +83,35 @@ class Moves:
         (self.joined if member else self.left).append((segment_id, subject_id, cause))
 
     async def write(self, session: AsyncSession) -> int:
-        connection = await session.connection()
-        if self.joined:
-            await connection.execute(
-                insert(SegmentMember.__table__),
-                [{"segment_id": s, "subject_id": x, "since": self.now} for s, x, _ in self.joined],
-            )
-        if self.left:
-            # One primary-key delete per leave (SQLite scans the table for a row-value IN).
-            members = SegmentMember.__table__
-            await connection.execute(
-                delete(members).where(
-                    members.c.segment_id == bindparam("s"), members.c.subject_id == bindparam("x")
-                ),
-                [{"s": s, "x": x} for s, x, _ in self.left],
-            )
+        await _JOIN.many(
+            session,
+            [{"segment_id": s, "subject_id": x, "since": self.now} for s, x, _ in self.joined],
+        )
+        await _LEAVE.many(session, [{"s": s, "x": x} for s, x, _ in self.left])
         events = [
             {"segment_id": s, "subject_id": x, "change": change, "cause": c.value, "at": self.now}
             for change, moves in (("JOINED", self.joined), ("LEFT", self.left))
             for s, x, c in moves
         ]
-        if events:
-            await connection.execute(insert(MembershipEvent.__table__), events)
+        await _RECORD.many(session, events)
         return len(events)
+
+
+def _insert(table: Table, *names: str) -> DirectWrite:
+    return DirectWrite(
+        insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in names})
+    )
+
+
+_MEMBERS = SegmentMember.__table__
+_JOIN = _insert(_MEMBERS, "segment_id", "subject_id", "since")
+# One primary-key delete per leave (SQLite scans the table for a row-value IN).
+_LEAVE = DirectWrite(
+    delete(_MEMBERS).where(
+        _MEMBERS.c.segment_id == bindparam("s"), _MEMBERS.c.subject_id == bindparam("x")
+    )
+)
+_RECORD = _insert(MembershipEvent.__table__, "segment_id", "subject_id", "change", "cause", "at")
 
 
 async def _overrides(
