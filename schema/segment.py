@@ -94,6 +94,15 @@ def _subject_type(segment: models.Segment) -> str:
     return "Partner" if segment.subject == "PARTNER" else "Contact"
 
 
+async def _listed(segment: models.Segment, info: Info, kind: str) -> list[strawberry.ID]:
+    overrides = await info.context.loaders.overrides_by_segment_id.load(segment.id)
+    return [
+        strawberry.ID(ids.encode(_subject_type(segment), o.subject_id))
+        for o in overrides
+        if o.kind == kind
+    ]
+
+
 @strawberry.type(description="A group of partners or contacts defined by a rule and lists.")
 class Segment(Node):
     @classmethod
@@ -118,23 +127,13 @@ class Segment(Node):
     async def include(
         self, root: strawberry.Parent[models.Segment], info: Info
     ) -> list[strawberry.ID]:
-        overrides = await info.context.loaders.overrides_by_segment_id.load(root.id)
-        return [
-            strawberry.ID(ids.encode(_subject_type(root), o.subject_id))
-            for o in overrides
-            if o.kind == "INCLUDE"
-        ]
+        return await _listed(root, info, "INCLUDE")
 
     @strawberry.field(description="Never members (wins over rule and include).")
     async def exclude(
         self, root: strawberry.Parent[models.Segment], info: Info
     ) -> list[strawberry.ID]:
-        overrides = await info.context.loaders.overrides_by_segment_id.load(root.id)
-        return [
-            strawberry.ID(ids.encode(_subject_type(root), o.subject_id))
-            for o in overrides
-            if o.kind == "EXCLUDE"
-        ]
+        return await _listed(root, info, "EXCLUDE")
 
     version: int
     time_dependent: bool = strawberry.field(

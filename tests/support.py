@@ -17,6 +17,17 @@ from domain.partners import create_partner
 from domain.principal import ContactRole, ContactStatus, StaffRole
 
 PASSWORD = "correct horse battery"
+# Every API key scope the contract names (written from the contract, not imported).
+EVERY_SCOPE = (
+    "partners:read",
+    "partners:write",
+    "segments:read",
+    "segments:write",
+    "content:write",
+    "deals:read",
+    "deals:write",
+    "analytics:read",
+)
 _counter = itertools.count(1)
 
 

@@ -318,9 +318,13 @@ _leavers = Table("segment_leavers", _meta, Column("id", Integer, primary_key=Tru
 
 async def _scratch(session: AsyncSession) -> None:
     postgres = session.get_bind().dialect.name == "postgresql"
+    # Every id goes in once (rules select each subject once, includes skip matches), so
+    # PostgreSQL needs no key: maintaining one cost ~30% of a warm recompute, and it joins
+    # these tables by hash anyway. SQLite looks ids up through the key.
+    key = "" if postgres else " PRIMARY KEY"
     for table in (_matching, _joiners, _leavers):
         await session.execute(
-            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id INTEGER PRIMARY KEY)")
+            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id INTEGER{key})")
         )
         # PostgreSQL: DELETE leaves dead rows that pile up for the whole transaction.
         await session.execute(text(f"TRUNCATE {table.name}") if postgres else delete(table))

@@ -13,7 +13,7 @@ import pytest
 
 from domain.principal import ContactRole, StaffRole
 from tests.records import api_key, email_of
-from tests.support import PASSWORD, Api, create_api_key
+from tests.support import EVERY_SCOPE, PASSWORD, Api, create_api_key
 
 AUDIT_LOG = """
 query($first: Int, $after: String) {
@@ -58,16 +58,6 @@ mutation {
 PARTNER_COUNT = "{ partners { totalCount } }"
 
 ACME = {"name": "Acme", "type": "MSP", "tier": "SILVER", "region": "EMEA", "phase": "ACTIVE"}
-EVERY_SCOPE = [
-    "partners:read",
-    "partners:write",
-    "segments:read",
-    "segments:write",
-    "content:write",
-    "deals:read",
-    "deals:write",
-    "analytics:read",
-]
 
 
 async def _all_entries(api: Api, admin: str) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import pytest
 from domain.models import Audience, Contact, FieldPolicy, Segment
 from domain.principal import ContactRole, StaffRole
 from tests.records import change, count, snapshot
-from tests.support import Api, create_api_key, create_segment
+from tests.support import EVERY_SCOPE, Api, create_api_key, create_segment
 
 ACTION_POLICIES = """
 { actionPolicies { action audience { anySegments allSegments noneSegments roles } } }
@@ -270,17 +270,7 @@ async def _caller(api: Api, who: str) -> dict[str, str]:
         token, _ = await api.contact(await api.partner(), ContactRole.ADMIN)
         return {"token": token}
     admin, _ = await api.staff()
-    everything = [
-        "partners:read",
-        "partners:write",
-        "segments:read",
-        "segments:write",
-        "content:write",
-        "deals:read",
-        "deals:write",
-        "analytics:read",
-    ]
-    return {"api_key": await create_api_key(api, admin, *everything)}
+    return {"api_key": await create_api_key(api, admin, *EVERY_SCOPE)}
 
 
 @pytest.mark.parametrize("who", ["ANALYST", "CHANNEL_MANAGER", "partner ADMIN", "API key"])
