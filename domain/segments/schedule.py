@@ -14,7 +14,8 @@ from domain.db import Database
 from domain.errors import DomainError, ErrorCode
 from domain.models import Partner
 from domain.segments.index import load_index
-from domain.segments.membership import Cause, recompute_many
+from domain.segments.membership import Cause
+from domain.segments.recompute import recompute_many
 
 SCHEDULE_LOCK = 0x5053_4752  # PostgreSQL advisory lock id for the periodic run
 

@@ -32,8 +32,9 @@ from domain.segments import facts as load
 from domain.segments import rules
 from domain.segments.fields import Subject
 from domain.segments.index import SegmentIndex, bump_version, load_index
-from domain.segments.membership import Cause, recompute_many
+from domain.segments.membership import Cause
 from domain.segments.python import Facts, Trace, explain
+from domain.segments.recompute import recompute_many
 from domain.segments.sql import SqlCompiler
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
