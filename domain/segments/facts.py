@@ -27,9 +27,9 @@ def chunks(values: Iterable[int]) -> list[list[int]]:
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
-async def run(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
+async def run(session: AsyncSession, statement: Any) -> Any:
     """Execute on the session's connection: plain rows, none of the ORM's per-call work."""
-    return await (await session.connection()).execute(statement, parameters)
+    return await (await session.connection()).execute(statement)
 
 
 _PARTNERS = Partner.__table__
@@ -82,20 +82,22 @@ async def partners(
     return rows, metrics
 
 
-async def contacts_of(session: AsyncSession, partner_ids: Iterable[int]) -> dict[int, Any]:
+async def _contacts(
+    session: AsyncSession, query: DirectSelect, ids: Iterable[int]
+) -> dict[int, Any]:
     found: dict[int, Any] = {}
-    for part in chunks(partner_ids):
-        for row in await _CONTACTS_OF.rows(session, part):
+    for part in chunks(ids):
+        for row in await query.rows(session, part):
             found[row.id] = row
     return found
+
+
+async def contacts_of(session: AsyncSession, partner_ids: Iterable[int]) -> dict[int, Any]:
+    return await _contacts(session, _CONTACTS_OF, partner_ids)
 
 
 async def contacts(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for part in chunks(ids):
-        for row in await _CONTACTS_BY_ID.rows(session, part):
-            found[row.id] = row
-    return found
+    return await _contacts(session, _CONTACTS_BY_ID, ids)
 
 
 async def keyed(
