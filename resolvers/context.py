@@ -33,9 +33,16 @@ class Context:
     viewer: Viewer
     request: Any = None
     response: Any = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The id server.middleware.RequestId gave the request: the same in error extensions,
+    # the X-Request-Id header and the log. Only a context without a request makes its own.
+    request_id: str = ""
     # Field policies: what this viewer may not see, and what this response hid.
     hidden_seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not self.request_id:
+            state = getattr(self.request, "state", None)
+            self.request_id = getattr(state, "request_id", None) or uuid.uuid4().hex
 
     @property
     def hidden_fields(self) -> frozenset[str]:

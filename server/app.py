@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -22,7 +23,7 @@ from domain.segments import schedule
 from resolvers.context import Runtime
 from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
-from server.middleware import BodySizeLimit, CsrfGuard
+from server.middleware import BodyLimits, CsrfGuard, RequestId
 from server.settings import Settings
 
 log = logging.getLogger("partnerscope")
@@ -79,8 +80,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.dispose()
 
     graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")
-    guarded = BodySizeLimit(CsrfGuard(graphql), settings.max_body_bytes)
+    guarded = BodyLimits(
+        CsrfGuard(graphql), settings.max_body_bytes, settings.body_read_timeout_seconds
+    )
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/graphql", guarded, methods=["GET", "POST"])],
+        middleware=[Middleware(RequestId)],
         lifespan=lifespan,
     )

@@ -82,6 +82,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        # Slow clients (docs/api.md, "Deployment limits"): idle connections close, and a
+        # worker serves a bounded number at once. Behind a proxy, its X-Forwarded-For names
+        # the client.
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        limit_concurrency=settings.limit_concurrency or None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -1,53 +1,130 @@
-"""HTTP-level guards in front of /graphql: body size cap, CSRF preflight for non-JSON posts."""
+"""HTTP-level guards in front of /graphql: request ids, body size and read deadline, CSRF.
+
+Every refusal here has the GraphQL error shape, `{"errors": [{"message", "extensions":
+{"code", "requestId"}}]}`, and every response carries the request's `X-Request-Id`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PREFLIGHT_HEADERS = (b"graphql-preflight", b"x-requested-with", b"apollo-require-preflight")
+REQUEST_ID_HEADER = b"x-request-id"
+CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    413: "PAYLOAD_TOO_LARGE",
+}
 
 
-async def _reply(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
+def request_id_of(scope: Scope) -> str:
+    """The id RequestId gave this request (one is assigned here if it did not run)."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    return state.setdefault("request_id", uuid.uuid4().hex)
 
 
-class BodySizeLimit:
-    """413 for bodies over `max_bytes`, whether Content-Length says so or the stream does."""
+def error_body(status: int, message: str, request_id: str) -> bytes:
+    code = CODES.get(status, "BAD_REQUEST")
+    error = {"message": message, "extensions": {"code": code, "requestId": request_id}}
+    return json.dumps({"errors": [error]}).encode()
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+async def reply(
+    send: Send, status: int, message: str, request_id: str, *, close: bool = False
+) -> None:
+    """Answer with the GraphQL error shape; `close` ends the connection after it."""
+    headers = [(b"content-type", b"application/json")]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": error_body(status, message, request_id)})
+
+
+class RequestId:
+    """One id per request: in `scope["state"]["request_id"]`, the X-Request-Id header, the log.
+
+    Generated here, never taken from the client, so a log line cannot be forged or merged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (REQUEST_ID_HEADER, request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != REQUEST_ID_HEADER]
+                message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyRefused(Exception):
+    """Raised from `receive` when the body is too large or too slow; answered by BodyLimits."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class BodyLimits:
+    """413 for bodies over `max_bytes` (whether Content-Length says so or the stream does);
+    408 for a body that has not fully arrived `read_timeout` seconds after it was first read
+    (a client trickling it byte by byte to hold a worker). Both close the connection.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.read_timeout = read_timeout or None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"Request body over {self.max_bytes} bytes."
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reply(send, 413, f"Request body over {self.max_bytes} bytes.")
+            await reply(send, 413, too_large, request_id_of(scope), close=True)
             return
         seen = 0
-        too_big = False
+        complete = False
+        deadline: float | None = None
 
         async def limited() -> Message:
-            nonlocal seen, too_big
-            message = await receive()
+            nonlocal seen, complete, deadline
+            if complete or self.read_timeout is None:
+                message = await receive()
+            else:
+                if deadline is None:
+                    deadline = asyncio.get_running_loop().time() + self.read_timeout
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise BodyRefused(
+                        408, f"The request body did not arrive within {self.read_timeout:g} s."
+                    ) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    too_big = True
-                    raise _TooLarge
+                    raise BodyRefused(413, too_large)
+                complete = not message.get("more_body", False)
             return message
 
         started = False
@@ -59,13 +136,9 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, limited, tracking)
-        except _TooLarge:
+        except BodyRefused as refused:
             if not started:
-                await _reply(send, 413, f"Request body over {self.max_bytes} bytes.")
-
-
-class _TooLarge(Exception):
-    pass
+                await reply(send, refused.status, refused.message, request_id_of(scope), close=True)
 
 
 class CsrfGuard:
@@ -81,14 +154,21 @@ class CsrfGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             headers: dict[bytes, Any] = dict(scope["headers"])
-            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-            json_body = content_type == b"application/json" or content_type.endswith(b"+json")
-            if not json_body and not any(h in headers for h in PREFLIGHT_HEADERS):
-                await _reply(
+            if not is_json(headers.get(b"content-type", b"").decode("latin-1")) and not any(
+                h in headers for h in PREFLIGHT_HEADERS
+            ):
+                await reply(
                     send,
                     400,
                     "Send GraphQL as Content-Type: application/json. Other POST bodies need a "
                     "GraphQL-Preflight header (cross-site request protection).",
+                    request_id_of(scope),
                 )
                 return
         await self.app(scope, receive, send)
+
+
+def is_json(content_type: str) -> bool:
+    """application/json or a +json type, parameters (charset) aside."""
+    media_type = content_type.split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")

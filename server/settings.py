@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     # Time-dependent segments and time-based metrics are re-evaluated this often (0: never).
     recompute_interval_seconds: int = 900
+
+    # ---- Slow and crowded clients (docs/api.md, "Deployment limits")
+    # uvicorn closes a connection idle this long between requests.
+    keep_alive_timeout_seconds: int = 5
+    # Connections served at once per worker; more are answered 503. 0 (or empty): no limit.
+    limit_concurrency: int = 200
+    # A request body must have fully arrived this long after it is first read (else 408);
+    # 0 turns the deadline off.
+    body_read_timeout_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For/-Proto are trusted for the client's address ("*": any).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @field_validator("limit_concurrency", mode="before")
+    @classmethod
+    def _no_limit_when_empty(cls, value: object) -> object:
+        return 0 if value in ("", None) else value
 
     @property
     def is_sqlite(self) -> bool:
