@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_RECORD_TYPE = "UNKNOWN_RECORD_TYPE"
     READ_ONLY = "READ_ONLY"
     UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 Path = tuple[str, ...]
@@ -60,6 +61,22 @@ class DomainError(Exception):
 
 def not_found(what: str, path: Iterable[str | int]) -> DomainError:
     return DomainError.one(ErrorCode.NOT_FOUND, f"No {what} with this id.", path)
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in refused without checking the password: too many recent failures."""
+
+    def __init__(self, retry_after: int, path: Iterable[str | int]) -> None:
+        super().__init__(
+            [
+                Problem(
+                    tuple(str(p) for p in path),
+                    ErrorCode.TOO_MANY_ATTEMPTS,
+                    f"Too many failed sign-in attempts; try again in {retry_after} seconds.",
+                )
+            ]
+        )
+        self.retry_after = retry_after
 
 
 class Problems:

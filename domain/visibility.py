@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, select, true, union
+from sqlalchemy import Select, false, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.models import Contact, Partner, Segment, SegmentManager, SegmentMember
@@ -91,3 +91,15 @@ def members_readable(principal: Principal, subject: str, subject_id: Any) -> Col
     if subject == "PARTNER":
         return subject_id.in_(select(Partner.id).where(partners_readable(principal)))
     return subject_id.in_(select(Contact.id).where(contacts_readable(principal)))
+
+
+def segment_rows_readable(principal: Principal, subject_id: Any) -> ColumnElement[bool]:
+    """Condition on rows that name a segment member (members, include/exclude lists): only
+    subjects the principal may see. Needs `Segment` in the query, joined on the row's
+    segment (a CHANNEL_MANAGER's scope depends on whether it groups partners or contacts)."""
+    if principal.is_staff_role(*READ_ALL_STAFF) or principal.is_api_key:
+        return true()
+    return or_(
+        (Segment.subject == "PARTNER") & members_readable(principal, "PARTNER", subject_id),
+        (Segment.subject == "CONTACT") & members_readable(principal, "CONTACT", subject_id),
+    )

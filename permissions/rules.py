@@ -54,10 +54,13 @@ class Allow(BasePermission):
         contacts: bool | Iterable[ContactRole] = False,
         action: Action | None = None,
         anyone: bool = False,
+        and_scopes: Iterable[str] = (),
     ) -> None:
         self.anyone = anyone
         self.staff = frozenset(staff)
         self.scopes = frozenset(scopes)
+        # API keys need one of `scopes` and, when given, also one of these.
+        self.and_scopes = frozenset(and_scopes)
         self.action = action
         self.contact_roles = (
             frozenset(ContactRole) if contacts is True else frozenset(contacts or ())
@@ -82,7 +85,10 @@ class Allow(BasePermission):
             roles = _listing(sorted(r.value for r in self.contact_roles))
             who.append(f"partner contacts with role {roles}")
         if self.scopes:
-            who.append("API keys with scope " + _listing(sorted(self.scopes)))
+            keys = "API keys with scope " + _listing(sorted(self.scopes))
+            if self.and_scopes:
+                keys += " and also " + _listing(sorted(self.and_scopes))
+            who.append(keys)
         return "; ".join(who) or "nobody"
 
     def allows(self, principal: Principal, access: Access) -> bool:
@@ -95,7 +101,9 @@ class Allow(BasePermission):
             if self.action is not None:
                 return access.actions[self.action]
             return principal.contact_role in self.contact_roles
-        return bool(self.scopes & principal.scopes)
+        return bool(self.scopes & principal.scopes) and (
+            not self.and_scopes or bool(self.and_scopes & principal.scopes)
+        )
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         if (

@@ -43,6 +43,7 @@ UNRESTRICTED = Access(
 class SegmentRefValue:
     key: str
     name: str
+    subject: str = "PARTNER"  # PARTNER: the company's segment; CONTACT: the contact's own
 
 
 @dataclass
@@ -86,7 +87,7 @@ async def contact_segments(session: AsyncSession, principal: Principal) -> list[
         )
         .order_by(Segment.subject.desc(), Segment.key)
     )
-    return [SegmentRefValue(key, name) for key, name, _ in rows]
+    return [SegmentRefValue(key, name, subject) for key, name, subject in rows]
 
 
 async def _snapshot(session: AsyncSession, cache_key: str) -> Snapshot:

@@ -9,12 +9,14 @@ from functools import cached_property
 from typing import Any
 
 from domain.db import Database
+from domain.identity.throttle import Limit, MemoryStore, SignInThrottle
 from domain.identity.tokens import TokenIssuer
 from domain.principal import Principal
 from permissions.authenticate import Authentication
 from permissions.errors import Forbidden, Unauthenticated
-from permissions.viewer import Viewer
+from permissions.viewer import Viewer, load_viewer
 from resolvers.loaders import Loaders
+from schema.documents import Introspection
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class Runtime:
     db: Database
     tokens: TokenIssuer
     invitation_ttl: timedelta = timedelta(days=7)
+    throttle: SignInThrottle = field(
+        default_factory=lambda: SignInThrottle(MemoryStore(), Limit(10, 900), Limit(50, 900))
+    )
+    introspection: Introspection = Introspection.SIGNED_IN
 
 
 @dataclass
@@ -48,9 +54,36 @@ class Context:
     def hidden_fields(self) -> frozenset[str]:
         return self.viewer.access.hidden_fields
 
+    def hides(self, field: str) -> bool:
+        """Whether a field policy hides `Type.field` from this viewer (noted in the response).
+
+        A hidden field must not be usable to look up, filter or infer either: resolvers
+        that could reveal it ask here first.
+        """
+        if field in self.viewer.access.hidden_fields:
+            self.hidden_seen.add(field)
+            return True
+        return False
+
     @property
     def db(self) -> Database:
         return self.runtime.db
+
+    @property
+    def introspection(self) -> Introspection:
+        return self.runtime.introspection
+
+    @property
+    def client_address(self) -> str | None:
+        client = getattr(self.request, "client", None)
+        return client.host if client is not None else None
+
+    async def sign_in(self, principal: Principal) -> None:
+        """Answer the rest of this request as `principal` (after login or acceptInvitation):
+        its segments, field policies and capabilities, exactly as its next request would."""
+        self.auth = Authentication(principal)
+        self.viewer = await load_viewer(self.db, principal)
+        self.__dict__.pop("loaders", None)  # nothing read before the change is reused
 
     @property
     def principal(self) -> Principal | None:
@@ -65,4 +98,4 @@ class Context:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.runtime.db)
+        return Loaders(self.runtime.db, self.auth.principal)

@@ -9,35 +9,53 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from domain import ids, models, visibility
-from domain.errors import not_found
+from domain.errors import TooManyAttempts, not_found
 from domain.identity import accounts, api_keys, invitations
+from domain.identity.accounts import contact_principal
 from domain.principal import ContactRole, Principal
-from resolvers.mutations import AuditNote, Result, run_mutation
+from resolvers.mutations import AuditNote, Result, run, run_mutation
 
 
 async def login(info: Info, email: str, password: str) -> Result[tuple[str, datetime, Principal]]:
-    async def work(session: AsyncSession, note: AuditNote) -> tuple[str, datetime, Principal]:
-        note.detail = {"email": email.strip().lower()[:320]}
-        principal = await accounts.login(session, email, password)
-        note.actor = principal
-        token, expires = info.context.runtime.tokens.issue(principal.kind, principal.id)
-        return token, expires, principal
-
-    return await run_mutation(info, work)
+    result = await run(
+        info,
+        accounts.sign_in,
+        email,
+        password,
+        throttle=info.context.runtime.throttle,
+        address=info.context.client_address,
+    )
+    return await _signed_in(info, result)
 
 
 async def accept_invitation(
     info: Info, token: str, password: str
 ) -> Result[tuple[str, datetime, Principal]]:
-    async def work(session: AsyncSession, note: AuditNote) -> tuple[str, datetime, Principal]:
-        contact = await invitations.accept_invitation(session, token, password)
-        principal = accounts.contact_principal(contact)
-        note.actor = principal
-        note.target = f"Contact:{principal.global_id}"
-        issued, expires = info.context.runtime.tokens.issue(principal.kind, principal.id)
-        return issued, expires, principal
+    result = await run(
+        info,
+        invitations.accept_invitation,
+        token,
+        password,
+        throttle=info.context.runtime.throttle,
+        address=info.context.client_address,
+    )
+    if result.value is None:
+        return await _signed_in(info, Result(None, result.problems, result.error))
+    return await _signed_in(info, Result(contact_principal(result.value), []))
 
-    return await run_mutation(info, work)
+
+async def _signed_in(
+    info: Info, result: Result[Principal]
+) -> Result[tuple[str, datetime, Principal]]:
+    """A token for the principal; the rest of the request is answered as that principal."""
+    if result.value is None:
+        if isinstance(result.error, TooManyAttempts):
+            info.context.response.headers["Retry-After"] = str(result.error.retry_after)
+        return Result(None, result.problems, result.error)
+    principal = result.value
+    token, expires = info.context.runtime.tokens.issue(principal.kind, principal.id)
+    await info.context.sign_in(principal)
+    return Result((token, expires, principal), [])
 
 
 async def invite_contact(

@@ -7,10 +7,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
+from domain import visibility
 from domain.db import Database
 from domain.models import (
     Contact,
@@ -22,6 +23,7 @@ from domain.models import (
     SegmentOverride,
     StaffMember,
 )
+from domain.principal import Principal
 
 
 def _by_key(
@@ -37,12 +39,13 @@ def _by_key(
 
 
 def _grouped(
-    db: Database, model: Any, column: Any, order: Any
+    db: Database, model: Any, column: Any, order: Any, visible: Callable[[Any], Any] | None = None
 ) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[list[Any]]]]:
     async def load(keys: Sequence[Any]) -> list[list[Any]]:
         groups: dict[Any, list[Any]] = defaultdict(list)
+        query = select(model).where(column.in_(keys)).order_by(order)
         async with db.read() as session:
-            for row in await session.scalars(select(model).where(column.in_(keys)).order_by(order)):
+            for row in await session.scalars(visible(query) if visible else query):
                 groups[getattr(row, column.key)].append(row)
         return [groups.get(key, []) for key in keys]
 
@@ -84,13 +87,14 @@ def _child_pages(
 
 
 def _child_counts(
-    db: Database, parent: Any
+    db: Database, parent: Any, visible: Callable[[Any], Any] | None = None
 ) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[int]]]:
+    """Children per parent; `visible(query)` narrows them to what the viewer may see."""
+
     async def load(keys: Sequence[int]) -> list[int]:
+        query = select(parent, func.count()).where(parent.in_(keys)).group_by(parent)
         async with db.read() as session:
-            rows = await session.execute(
-                select(parent, func.count()).where(parent.in_(keys)).group_by(parent)
-            )
+            rows = await session.execute(visible(query) if visible else query)
             counts = dict(rows.all())
         return [counts.get(key, 0) for key in keys]
 
@@ -121,8 +125,19 @@ def _segments_of(
 class Loaders:
     """Built lazily, per request, so a batch never spans two viewers."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, principal: Principal | None = None) -> None:
         self.db = db
+        self.principal = principal
+
+    def _segment_rows_visible(self, model: Any) -> Callable[[Any], Any] | None:
+        """Narrow rows naming segment members to the subjects the principal may see."""
+        principal = self.principal
+        if principal is None:
+            return None
+        condition = visibility.segment_rows_readable(principal, model.subject_id)
+        if condition is true():
+            return None
+        return lambda query: query.join(Segment, Segment.id == model.segment_id).where(condition)
 
     @cached_property
     def partner_by_id(self) -> DataLoader[int, Partner | None]:
@@ -162,13 +177,23 @@ class Loaders:
 
     @cached_property
     def member_count_by_segment_id(self) -> DataLoader[int, int]:
-        return DataLoader(_child_counts(self.db, SegmentMember.segment_id))
+        """Members the viewer may see (a channel manager counts only its partners)."""
+        return DataLoader(
+            _child_counts(
+                self.db, SegmentMember.segment_id, self._segment_rows_visible(SegmentMember)
+            )
+        )
 
     @cached_property
     def overrides_by_segment_id(self) -> DataLoader[int, list[SegmentOverride]]:
+        """Include/exclude entries naming subjects the viewer may see."""
         return DataLoader(
             _grouped(
-                self.db, SegmentOverride, SegmentOverride.segment_id, SegmentOverride.subject_id
+                self.db,
+                SegmentOverride,
+                SegmentOverride.segment_id,
+                SegmentOverride.subject_id,
+                self._segment_rows_visible(SegmentOverride),
             )
         )
 

@@ -1,76 +1,54 @@
-"""Running a mutation as one unit of work: the change, its consequences and its audit entry."""
+"""Mutations as units of work: GraphQL's request in, the service's result or problems out."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from domain import audit
 from domain.errors import DomainError, Problem
-from domain.principal import Principal
+from domain.uow import UnitOfWork, perform
 
 R = TypeVar("R")
-log = logging.getLogger("partnerscope.mutations")
 
-
-@dataclass
-class AuditNote:
-    """Filled in by the work function: what it touched and a before/after summary."""
-
-    target: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    # Who acted, when the mutation itself establishes it (login, acceptInvitation).
-    actor: Principal | None = None
+# What a work function fills in for the audit entry (target, detail, actor): the unit itself.
+AuditNote = UnitOfWork
 
 
 @dataclass(frozen=True)
 class Result(Generic[R]):
     value: R | None
     problems: list[Problem]
+    error: DomainError | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _actor_label(principal: Principal | None) -> str:
-    return principal.label if principal is not None else "anonymous"
+async def run(
+    info: Info, service: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any
+) -> Result[R]:
+    """Call `service(uow, *args, **kwargs)` as the mutation's unit of work."""
+    ctx = info.context
+    try:
+        value = await perform(
+            ctx.db, ctx.principal, info.field_name, lambda uow: service(uow, *args, **kwargs)
+        )
+    except DomainError as exc:
+        return Result(None, exc.problems, exc)
+    return Result(value, [])
 
 
 async def run_mutation(
-    info: Info, work: Callable[[AsyncSession, AuditNote], Awaitable[R]]
+    info: Info, work: Callable[[AsyncSession, UnitOfWork], Awaitable[R]]
 ) -> Result[R]:
-    """Run `work` in one transaction; a DomainError rolls all of it back and is audited."""
-    ctx = info.context
-    note = AuditNote()
-    try:
-        async with ctx.db.write() as session:
-            value = await work(session, note)
-            audit.record(
-                session,
-                actor=_actor_label(note.actor or ctx.principal),
-                action=info.field_name,
-                outcome=audit.Outcome.OK,
-                target=note.target,
-                detail=note.detail,
-            )
-        return Result(value, [])
-    except DomainError as exc:
-        async with ctx.db.write() as session:
-            audit.record(
-                session,
-                actor=_actor_label(note.actor or ctx.principal),
-                action=info.field_name,
-                outcome=audit.Outcome.REFUSED,
-                target=note.target,
-                detail={
-                    **note.detail,
-                    "errors": [{"path": list(p.path), "code": p.code.value} for p in exc.problems],
-                },
-            )
-        return Result(None, exc.problems)
+    """Run `work(session, unit)` in one transaction; a DomainError rolls all of it back."""
+
+    async def service(uow: UnitOfWork) -> R:
+        return await work(uow.session, uow)
+
+    return await run(info, service)

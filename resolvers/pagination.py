@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import BigInteger, Integer, Select, String, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
+from domain import validation
 from domain.db import Database
 from permissions.errors import BadUserInput
 
@@ -19,6 +20,10 @@ T = TypeVar("T")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+NOT_A_CURSOR = "`after` is not a cursor from this list."
+# What an INTEGER column holds everywhere (PostgreSQL's is 32-bit), and a BIGINT.
+INTEGER_RANGE = range(-(2**31), 2**31)
+BIGINT_RANGE = range(-(2**63), 2**63)
 
 
 def page_size(first: int | None) -> int:
@@ -41,8 +46,24 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != width:
-        raise BadUserInput("`after` is not a cursor from this list.", field="after")
+        raise BadUserInput(NOT_A_CURSOR, field="after")
     return values
+
+
+def _fits(column: Any, value: Any) -> bool:
+    """Whether a cursor value is one `column` could hold: no forged value reaches the database
+    (a 31-digit id overflows its driver, a NUL is refused by PostgreSQL)."""
+    kind = column.type
+    if isinstance(value, bool) or not isinstance(value, kind.python_type):
+        return False
+    if isinstance(kind, BigInteger):
+        return value in BIGINT_RANGE
+    if isinstance(kind, Integer):
+        return value in INTEGER_RANGE
+    if isinstance(kind, String):
+        fits_length = kind.length is None or len(value) <= kind.length
+        return fits_length and validation.storable(value)
+    return True
 
 
 @dataclass(frozen=True)
@@ -58,9 +79,8 @@ class Keyset:
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor, len(self.columns))
         for column, value in zip(self.columns, values, strict=True):
-            expected = column.type.python_type
-            if isinstance(value, bool) or not isinstance(value, expected):
-                raise BadUserInput("`after` is not a cursor from this list.", field="after")
+            if not _fits(column, value):
+                raise BadUserInput(NOT_A_CURSOR, field="after")
         key = tuple_(*self.columns)
         bound = tuple_(*values)
         return key < bound if self.descending else key > bound
@@ -129,6 +149,6 @@ def after_id(after: str | None) -> int | None:
     if not after:
         return None
     (value,) = decode_cursor(after, 1)
-    if not isinstance(value, int):
-        raise BadUserInput("`after` is not a cursor from this list.", field="after")
+    if isinstance(value, bool) or not isinstance(value, int) or value not in INTEGER_RANGE:
+        raise BadUserInput(NOT_A_CURSOR, field="after")
     return value

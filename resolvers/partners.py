@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from domain import audit, ids, models, partners, visibility
+from domain import audit, ids, models, partners, validation, visibility
 from domain.catalogue import load_catalogue
 from domain.contacts import ContactChange, update_contact
+from permissions.errors import BadUserInput
 from resolvers.mutations import AuditNote, Result, run_mutation
 from resolvers.pagination import Keyset, Page, after_id, child_page, page_size, paginate
 
 PARTNER_ORDER = Keyset((models.Partner.name, models.Partner.id))
+MAX_SEARCH = 200  # a name is at most 200 characters: a longer search matches nothing
 CONTACT_ORDER = Keyset((models.Contact.id,))
 
 
@@ -32,6 +34,10 @@ async def partner(info: Info, id: str | None, external_id: str | None) -> models
             return None
         query = query.where(models.Partner.id == pk)
     if external_id is not None:
+        if not validation.storable(external_id) or len(external_id) > partners.MAX_EXTERNAL_ID:
+            return None  # no partner holds such an id; the database is not asked
+        if info.context.hides("Partner.externalId"):
+            return None  # a hidden field is no key to look partners up by
         query = query.where(models.Partner.external_id == external_id)
     if id is None and external_id is None:
         return None
@@ -39,7 +45,25 @@ async def partner(info: Info, id: str | None, external_id: str | None) -> models
         return await session.scalar(query)
 
 
+def _check_filters(filters: Mapping[str, Any]) -> None:
+    """Filters the database cannot compare are the client's error, said before any query."""
+    for name, value in filters.items():
+        if isinstance(value, str) and not validation.storable(value):
+            raise BadUserInput(
+                f"`filter.{name}` holds a NUL character or an unpaired surrogate, which no "
+                "partner data can contain.",
+                field=f"filter.{name}",
+            )
+    search = filters.get("search")
+    if isinstance(search, str) and len(search) > MAX_SEARCH:
+        raise BadUserInput(
+            f"`filter.search` takes at most {MAX_SEARCH} characters; got {len(search)}.",
+            field="filter.search",
+        )
+
+
 def partner_list_query(principal: Any, filters: Mapping[str, Any]) -> Any:
+    _check_filters(filters)
     query = select(models.Partner).where(visibility.partners_readable(principal))
     for name in ("type", "tier", "region"):
         if filters.get(name) is not None:
@@ -61,6 +85,8 @@ async def partner_list(
 ) -> Page[models.Partner]:
     principal = info.context.require_principal()
     query = partner_list_query(principal, filters)
+    if filters.get("segment") is not None and info.context.hides("Partner.segments"):
+        query = query.where(false())  # filtering by a hidden field would reveal it
     return await paginate(info.context.db, query, PARTNER_ORDER, first, after)
 
 

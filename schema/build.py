@@ -6,17 +6,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
-from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.tools import merge_types
 
 from permissions.fields import HiddenFields, govern
+from schema.documents import DocumentGuard
 from schema.extensions import apply_error_policy
 from schema.operations import access, catalogue, identity, node, partners, segments
 
@@ -36,16 +29,6 @@ MUTATIONS = (
     access.Mutation,
 )
 
-
-MAX_TOKENS = 5000
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-CACHE_SIZE = 256  # distinct documents whose parse and validation results are kept
-
-
-def _introspection(context: IgnoreContext) -> bool:
-    """GraphiQL's introspection nests `ofType` deeply; the token limit bounds it instead."""
-    return context.field_name.startswith("__")
 
 
 class PartnerScopeSchema(strawberry.Schema):
@@ -68,17 +51,8 @@ def build_schema() -> strawberry.Schema:
     schema = PartnerScopeSchema(
         query=query,
         mutation=mutation,
-        extensions=[
-            HiddenFields,
-            # Limits (docs/api.md, "Limits"): each stops a class of abusive documents.
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_introspection),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            # Module-level LRU caches, shared by every request (bounded: hostile documents
-            # cannot grow memory).
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
-        ],
+        # Limits (docs/api.md, "Limits") and the per-text parse and validation cache.
+        extensions=[DocumentGuard, HiddenFields],
     )
     schema.hideable_fields = govern(schema._schema)
     return schema

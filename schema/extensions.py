@@ -20,25 +20,37 @@ SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 def apply_error_policy(error: GraphQLError, context: Any) -> None:
     extensions = error.extensions or {}
-    if "code" in extensions:
-        return
     if error.path is None:
         # Refused before anything ran: the document or its variables are the client's.
-        if error.message.startswith("Syntax Error"):
-            code = "GRAPHQL_PARSE_FAILED"
-        elif error.message.startswith("Variable "):
-            code = "BAD_USER_INPUT"
-        else:
-            code = "GRAPHQL_VALIDATION_FAILED"
         if getattr(context, "principal", None) is None:
             # Strangers get no map of the schema through "Did you mean ...?" hints.
             error.message = SUGGESTION.sub("", error.message)
+        if "code" in extensions:
+            return
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            _mask(error, context)  # something broke before execution: not the client's fault
+            return
+        # Validation errors are coded where they are found (schema.documents); what is left
+        # is a syntax error, or variables that do not fit their declared types.
+        if error.message.startswith("Syntax Error"):
+            code = "GRAPHQL_PARSE_FAILED"
+        elif error.message.startswith("Variable '$"):
+            code = "BAD_USER_INPUT"
+        else:
+            code = "GRAPHQL_VALIDATION_FAILED"
         error.extensions = {**extensions, "code": code}
         return
+    if "code" in extensions:
+        return
+    _mask(error, context)
+
+
+def _mask(error: GraphQLError, context: Any) -> None:
     request_id = getattr(context, "request_id", None)
     log.error(
         "unexpected error in %s (request %s)",
-        ".".join(map(str, error.path)),
+        ".".join(map(str, error.path or ["(before execution)"])),
         request_id,
         exc_info=error.original_error,
     )

@@ -25,4 +25,4 @@ def mutation(description: str, allow: Allow | None = None) -> Any:
     return strawberry.mutation(description=described(description, allow), extensions=guard(allow))
 
 
-__all__ = ["ADMIN", "ALL_STAFF", "EDITORS", "Allow", "mutation", "query"]
+__all__ = ["ADMIN", "ALL_STAFF", "EDITORS", "Allow", "guard", "mutation", "query"]

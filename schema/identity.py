@@ -79,7 +79,12 @@ class Viewer:
         description="Partner segments of its company and its own contact segments (contacts)."
     )
     def segments(self, info: Info) -> list[SegmentRefRef]:
-        return info.context.viewer.segments
+        hidden = {
+            subject
+            for subject, field in (("PARTNER", "Partner.segments"), ("CONTACT", "Contact.segments"))
+            if info.context.hides(field)
+        }
+        return [s for s in info.context.viewer.segments if s.subject not in hidden]
 
     @strawberry.field(description="What this viewer may do; the same answers the mutations give.")
     def capabilities(self, root: strawberry.Parent[Principal], info: Info) -> Capabilities:

@@ -23,8 +23,14 @@ ViewerRef = Annotated["Viewer", strawberry.lazy("schema.identity")]
 class LoginPayload:
     token: str | None = None
     expires_at: datetime | None = None
-    viewer: ViewerRef | None = None
+    viewer: ViewerRef | None = strawberry.field(
+        default=None, description="The signed-in viewer, decided as for its next request."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS: seconds until another attempt may be made.",
+    )
 
 
 @strawberry.type

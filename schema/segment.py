@@ -15,7 +15,16 @@ from domain.segments import fields as segment_fields
 from domain.segments.membership import Cause
 from resolvers import segments as resolve
 from schema.common import Connection, Node
+from schema.fields import ALL_STAFF, Allow, guard
 from schema.identity import StaffMember
+
+# Who is in a segment is data about partners and contacts: API keys need a partners scope
+# too (segments:read alone reads definitions). Contacts never see segments.
+READ_MEMBERS = Allow(
+    staff=ALL_STAFF,
+    scopes={"segments:read", "segments:write"},
+    and_scopes={"partners:read", "partners:write"},
+)
 
 SegmentSubject = strawberry.enum(segment_fields.Subject, name="SegmentSubject")
 MembershipCause = strawberry.enum(Cause, name="MembershipCause")
@@ -140,11 +149,17 @@ class Segment(Node):
         description="The rule uses relative dates; re-evaluated on a schedule."
     )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Members the viewer may see. API keys also need a partners scope.",
+        extensions=guard(READ_MEMBERS),
+    )
     async def member_count(self, root: strawberry.Parent[models.Segment], info: Info) -> int:
         return await info.context.loaders.member_count_by_segment_id.load(root.id)
 
-    @strawberry.field(description="Members the viewer may see, by id.")
+    @strawberry.field(
+        description="Members the viewer may see, by id. API keys also need a partners scope.",
+        extensions=guard(READ_MEMBERS),
+    )
     async def members(
         self,
         root: strawberry.Parent[models.Segment],
@@ -156,7 +171,10 @@ class Segment(Node):
         page.items = [SegmentMember(id=strawberry.ID(i), name=n, since=s) for i, n, s in page.items]
         return Connection(page=page)
 
-    @strawberry.field(description="Joins and leaves, newest first.")
+    @strawberry.field(
+        description="Joins and leaves, newest first. API keys also need a partners scope.",
+        extensions=guard(READ_MEMBERS),
+    )
     async def history(
         self,
         root: strawberry.Parent[models.Segment],

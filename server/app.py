@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from domain.db import Database, open_database
 from domain.identity import passwords
+from domain.identity.throttle import create_throttle
 from domain.identity.tokens import TokenIssuer
 from domain.segments import schedule
 from resolvers.context import Runtime
@@ -53,7 +54,9 @@ async def _every(seconds: int, db: Database) -> None:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     passwords.configure(
-        time_cost=settings.password_time_cost, memory_cost_kib=settings.password_memory_kib
+        time_cost=settings.password_time_cost,
+        memory_cost_kib=settings.password_memory_kib,
+        threads=settings.password_hash_threads,
     )
     secret = settings.signing_secret()
 
@@ -64,6 +67,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             db=db,
             tokens=TokenIssuer(secret, timedelta(seconds=settings.token_ttl_seconds)),
             invitation_ttl=timedelta(hours=settings.invitation_ttl_hours),
+            throttle=create_throttle(
+                settings.redis_url,
+                settings.sign_in_window_seconds,
+                settings.sign_in_failures_per_account,
+                settings.sign_in_failures_per_address,
+            ),
+            introspection=settings.introspection,
         )
         ticker = (
             asyncio.create_task(_every(settings.recompute_interval_seconds, db))

@@ -10,6 +10,8 @@ from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from schema.documents import Introspection
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./partnerscope.db"
 
 
@@ -32,6 +34,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     # Time-dependent segments and time-based metrics are re-evaluated this often (0: never).
     recompute_interval_seconds: int = 900
+    # Who may introspect the schema (GraphiQL's explorer): public, signed-in or off.
+    introspection: Introspection = Introspection.SIGNED_IN
+    # Sign-in throttling: failed attempts within the window, per account and per client
+    # address; shared by every worker and host through Redis when a URL is set.
+    redis_url: str | None = None
+    sign_in_window_seconds: int = 900
+    sign_in_failures_per_account: int = 10
+    sign_in_failures_per_address: int = 50
+    # Password hashing runs on this many threads, off the event loop (argon2 needs ~64 MiB
+    # each at the default cost); 0 means one fewer than the CPU count, at least one.
+    password_hash_threads: int = 0
 
     # ---- Slow and crowded clients (docs/api.md, "Deployment limits")
     # uvicorn closes a connection idle this long between requests.

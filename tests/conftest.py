@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select
 from domain import migrate
 from domain.db import Database, open_database
 from domain.identity import passwords
+from domain.identity.throttle import MemoryStore
 from domain.models import Base
 from domain.segments.index import forget_cached_indexes
 from permissions.viewer import forget_cached_decisions
@@ -101,6 +102,8 @@ async def app(settings: Settings, database: Database) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def api(app: Any, db: Database) -> AsyncIterator[Api]:
+    # Every test starts with no failed sign-ins counted (they share one app and address).
+    app.state.runtime.throttle.store = MemoryStore()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client, db)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -97,3 +100,14 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@contextmanager
+def runtime_with(app: Any, **changes: Any) -> Iterator[Any]:
+    """The app's process-wide services with some replaced, for the `with` block only."""
+    original = app.state.runtime
+    app.state.runtime = dataclasses.replace(original, **changes)
+    try:
+        yield app.state.runtime
+    finally:
+        app.state.runtime = original

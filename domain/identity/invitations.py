@@ -9,17 +9,43 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import validation
+from domain import ids, validation
 from domain.clock import utcnow
 from domain.contacts import contact_changed, create_contact
-from domain.errors import DomainError, ErrorCode, Problems
+from domain.errors import DomainError, ErrorCode, Problems, TooManyAttempts
 from domain.identity import passwords
-from domain.identity.accounts import email_in_use
+from domain.identity.accounts import contact_principal, email_in_use
+from domain.identity.throttle import SignInThrottle
+from domain.locks import lock_partners
 from domain.models import Contact, Invitation, Partner
 from domain.principal import ContactRole, ContactStatus
+from domain.uow import UnitOfWork
 
 DEFAULT_TTL = timedelta(days=7)
 INVALID = "This invitation is invalid, has expired or was already used. Ask for a new one."
+# A partner admin is not told whether an address outside its company has an account.
+NOT_INVITABLE = (
+    "This address cannot be invited from the partner portal; ask your channel manager to add "
+    "this person."
+)
+MAX_NAME = 200
+
+
+async def _inviter_company(
+    session: AsyncSession, invited_by: str, inviter_partner_id: int | None
+) -> int | None:
+    """The company of a partner contact who invites (None: staff or an integrator).
+
+    Taken from `invited_by` ("contact:<id>") when the caller does not say, so a caller that
+    forgets to pass it still reveals nothing.
+    """
+    if inviter_partner_id is not None:
+        return inviter_partner_id
+    kind, _, global_id = invited_by.partition(":")
+    contact_pk = ids.decode_as(global_id, "Contact") if kind == "contact" else None
+    if contact_pk is None:
+        return None
+    return await session.scalar(select(Contact.partner_id).where(Contact.id == contact_pk))
 
 
 def _digest(token: str) -> str:
@@ -34,30 +60,41 @@ async def invite_contact(
     role: ContactRole,
     invited_by: str,
     ttl: timedelta = DEFAULT_TTL,
+    *,
+    inviter_partner_id: int | None = None,
 ) -> tuple[Contact, str, bool]:
-    """(contact, token, created). Inviting a still-INVITED contact again renews its invitation."""
+    """(contact, token, created). Inviting a still-INVITED contact again renews its invitation.
+
+    Every field is checked before the address is looked up. A partner admin (the company in
+    `inviter_partner_id`, or that of the contact `invited_by` names) hears DUPLICATE only for
+    addresses of its own company: any other address in use is refused without saying so.
+    """
     problems = Problems()
-    contact: Contact | None = None
     try:
         email = validation.email(email)
     except ValueError as exc:
         problems.add(ErrorCode.INVALID_VALUE, f"email: {exc}.", "email")
-    else:
-        contact = await session.scalar(select(Contact).where(Contact.email == email))
-        renewable = (
-            contact is not None
-            and contact.partner_id == partner.id
-            and contact.status == ContactStatus.INVITED
-        )
-        if not renewable:
-            contact = None
-            if await email_in_use(session, email):
-                problems.add(ErrorCode.DUPLICATE, f"{email} already has an account.", "email")
     try:
-        name = validation.text(name, max_length=200)
+        name = validation.text(name, max_length=MAX_NAME)
     except ValueError as exc:
         problems.add(ErrorCode.INVALID_VALUE, f"name: {exc}.", "name")
     problems.raise_if_any()
+
+    contact = await session.scalar(select(Contact).where(Contact.email == email))
+    renewable = (
+        contact is not None
+        and contact.partner_id == partner.id
+        and contact.status == ContactStatus.INVITED
+    )
+    if not renewable:
+        if contact is not None or await email_in_use(session, email):
+            company = await _inviter_company(session, invited_by, inviter_partner_id)
+            if company is not None and (contact is None or contact.partner_id != company):
+                raise DomainError.one(ErrorCode.INVALID_VALUE, NOT_INVITABLE, ["email"])
+            raise DomainError.one(
+                ErrorCode.DUPLICATE, f"{email} already has an account.", ["email"]
+            )
+        contact = None
 
     created = contact is None
     if contact is None:
@@ -85,21 +122,52 @@ async def invite_contact(
     return contact, token, created
 
 
-async def accept_invitation(session: AsyncSession, token: str, password: str) -> Contact:
-    invitation = await session.scalar(
-        select(Invitation).where(Invitation.token_hash == _digest(token)).with_for_update()
-    )
+async def _open_invitation(session: AsyncSession, token: str, *, lock: bool) -> Invitation | None:
+    query = select(Invitation).where(Invitation.token_hash == _digest(token))
+    invitation = await session.scalar(query.with_for_update() if lock else query)
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
-        raise DomainError.one(ErrorCode.INVALID_TOKEN, INVALID, ["token"])
-    contact = await session.get(Contact, invitation.contact_id)
-    if contact is None or contact.status != ContactStatus.INVITED:
+        return None
+    return invitation
+
+
+async def accept_invitation(
+    uow: UnitOfWork,
+    token: str,
+    password: str,
+    *,
+    throttle: SignInThrottle,
+    address: str | None = None,
+) -> Contact:
+    """Redeem an invitation: set the password, activate the contact, sign it in.
+
+    Wrong tokens count against the client address like wrong passwords; the new password
+    is hashed off the event loop before the write transaction begins.
+    """
+    wait = await throttle.retry_after(None, address)
+    if wait is not None:
+        raise TooManyAttempts(wait, ["token"])
+    async with uow.db.read() as session:
+        invitation = await _open_invitation(session, token, lock=False)
+        contact_id = invitation.contact_id if invitation else None
+    if contact_id is None:
+        await throttle.failed(None, address)
         raise DomainError.one(ErrorCode.INVALID_TOKEN, INVALID, ["token"])
     if (why := passwords.check_policy(password)) is not None:
         raise DomainError.one(ErrorCode.INVALID_VALUE, why, ["password"])
+    hashed = await passwords.hash_password_off_loop(password)
+    session = uow.session
+    partner_id = await session.scalar(select(Contact.partner_id).where(Contact.id == contact_id))
+    await lock_partners(session, [partner_id] if partner_id is not None else [])
+    invitation = await _open_invitation(session, token, lock=True)
+    contact = await session.get(Contact, contact_id, with_for_update=True)
+    if invitation is None or contact is None or contact.status != ContactStatus.INVITED:
+        raise DomainError.one(ErrorCode.INVALID_TOKEN, INVALID, ["token"])
     invitation.used_at = utcnow()
-    contact.password_hash = passwords.hash_password(password)
+    contact.password_hash = hashed
     contact.status = ContactStatus.ACTIVE.value
     contact.last_login_at = utcnow()
     await session.flush()
     await contact_changed(session, contact, frozenset({"contact.status", "contact.lastLoginAt"}))
+    uow.actor = contact_principal(contact)
+    uow.target = f"Contact:{uow.actor.global_id}"
     return contact

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain import ids
+from domain.errors import TooManyAttempts
 from domain.principal import Principal
 from permissions.actions import MANAGE_TEAM
 from resolvers import access as resolve_access
@@ -29,7 +30,8 @@ ANYONE = Allow(anyone=True)
 
 def _login_payload(result: Result[tuple[str, object, Principal]]) -> LoginPayload:
     if result.value is None:
-        return LoginPayload(errors=UserError.from_problems(result.problems))
+        wait = result.error.retry_after if isinstance(result.error, TooManyAttempts) else None
+        return LoginPayload(errors=UserError.from_problems(result.problems), retry_after=wait)
     token, expires, principal = result.value
     return LoginPayload(token=token, expires_at=expires, viewer=principal)
 

@@ -14,6 +14,7 @@ from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.inputs import provided
 from schema.payloads import DeletePayload
 from schema.segment import (
+    READ_MEMBERS,
     MembershipExplanation,
     RuleTrace,
     Segment,
@@ -47,7 +48,7 @@ class Query:
         "Count and a sample (by name, at most 10) of who a rule selects now; nothing is "
         "written. An invalid rule is a top-level error with the rule error's code "
         "(e.g. INVALID_RULE) and every problem in `extensions.errors`.",
-        READ_SEGMENTS,
+        READ_MEMBERS,
     )
     async def preview_segment(
         self, info: Info, subject: SegmentSubject, rule: JSON
@@ -63,7 +64,7 @@ class Query:
     @query(
         "Whether a partner or contact is in a segment, why, and every rule node evaluated "
         "with the subject's actual values. NOT_FOUND for an unknown segment or subject.",
-        READ_SEGMENTS,
+        READ_MEMBERS,
     )
     async def explain_membership(
         self, info: Info, segment: str, subject_id: strawberry.ID

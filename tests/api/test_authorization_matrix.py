@@ -67,9 +67,9 @@ query Portal($partnerId: ID!, $colleagueId: ID!) {
 RECORDS = (
     """
 query Records($partnerId: ID!, $contactId: ID!) {
-  partners(first: 100) {
+  partners(first: 20) {
     edges {
-      node { ...GuardedPartner contacts(first: 100) { edges { node { ...GuardedContact } } } }
+      node { ...GuardedPartner contacts(first: 20) { edges { node { ...GuardedContact } } } }
     }
   }
   partner(id: $partnerId) { ...GuardedPartner }

@@ -44,7 +44,7 @@ query($partnerId: ID!, $colleagueId: ID!) {
   viewer { partner { contacts(first: 100) { totalCount edges { node { id } } } } }
   partner(id: $partnerId) { contacts(first: 100) { totalCount edges { node { id } } } }
   partners(first: 100) {
-    edges { node { id contacts(first: 100) { totalCount edges { node { id } } } } }
+    edges { node { id contacts(first: 50) { totalCount edges { node { id } } } } }
   }
   contact(id: $colleagueId) {
     partner { contacts(first: 100) { totalCount edges { node { id partner { id } } } } }

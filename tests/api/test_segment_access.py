@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -116,18 +118,42 @@ async def test_every_staff_role_reads_segments(api: Api, role: StaffRole, field:
 
 
 @pytest.mark.parametrize("scope", ["segments:read", "segments:write"])
-async def test_api_key_with_a_segments_scope_reads_segments(api: Api, scope: str) -> None:
+async def test_api_key_with_a_segments_scope_and_a_partners_scope_reads_segments_and_members(
+    api: Api, scope: str
+) -> None:
+    # given
+    admin, _ = await api.staff()
+    partner = await api.partner(tier="GOLD")
+    await create_segment(api, admin, "gold", GOLD)
+    key = await create_api_key(api, admin, scope, "partners:read")
+    # when
+    segments = await api.gql(SEGMENTS, api_key=key)
+    members = await api.gql(MEMBERS, {"key": "gold"}, api_key=key)
+    # then
+    assert [(s["key"], s["memberCount"]) for s in segments.data["segments"]] == [("gold", 1)]
+    assert _ids(members.data["segment"]["members"]) == [partner]
+
+
+@pytest.mark.parametrize("scope", ["segments:read", "segments:write"])
+async def test_api_key_with_only_a_segments_scope_reads_definitions_but_not_who_is_in_them(
+    api: Api, scope: str
+) -> None:
     # given
     admin, _ = await api.staff()
     partner = await api.partner(tier="GOLD")
     await create_segment(api, admin, "gold", GOLD)
     key = await create_api_key(api, admin, scope)
     # when
-    segments = await api.gql(SEGMENTS, api_key=key)
+    definitions = await api.gql("{ segments { key rule } }", api_key=key)
+    counts = await api.gql(SEGMENTS, api_key=key)
     members = await api.gql(MEMBERS, {"key": "gold"}, api_key=key)
+    preview = await api.gql(PREVIEW, {"rule": GOLD}, api_key=key)
+    explain = await api.gql(EXPLAIN, {"segment": "gold", "subjectId": partner}, api_key=key)
     # then
-    assert [s["key"] for s in segments.data["segments"]] == ["gold"]
-    assert _ids(members.data["segment"]["members"]) == [partner]
+    assert [s["key"] for s in definitions.data["segments"]] == ["gold"]
+    for refused in (counts, members, preview, explain):
+        assert set(refused.error_codes) == {"FORBIDDEN"}
+        assert partner not in json.dumps(refused.body)
 
 
 @pytest.mark.parametrize("field", ["segments", "segment", "previewSegment"])

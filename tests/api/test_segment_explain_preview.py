@@ -25,8 +25,8 @@ SEGMENTS = """
 {
   segments {
     key version memberCount
-    members(first: 50) { edges { node { id } } }
-    history(first: 50) { edges { node { subjectId change cause } } }
+    members(first: 20) { edges { node { id } } }
+    history(first: 20) { edges { node { subjectId change cause } } }
   }
 }
 """

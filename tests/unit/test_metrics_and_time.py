@@ -15,13 +15,22 @@ from domain.contacts import create_contact
 from domain.db import Database
 from domain.errors import DomainError
 from domain.identity import accounts, passwords
+from domain.identity.throttle import create_throttle
 from domain.partners import create_partner
 from domain.principal import ContactRole, ContactStatus
 from domain.segments import schedule
 from domain.segments.service import save_segment
+from domain.uow import perform
 
 PASSWORD = "correct horse battery"
 
+
+
+async def _sign_in(db: Database, email: str) -> None:
+    throttle = create_throttle(None, 900, 10, 50)
+    await perform(
+        db, None, "login", lambda uow: accounts.sign_in(uow, email, PASSWORD, throttle=throttle)
+    )
 
 async def _partner(db: Database, **fields: Any) -> models.Partner:
     patch = {"name": "Acme", "type": "MSP", "tier": "SILVER", "region": "EMEA", "phase": "ACTIVE"}
@@ -146,8 +155,7 @@ async def test_signing_in_raises_engagement_and_moves_segments_reading_it(db: Da
         {"field": "partner.metrics.engagementScore", "op": "gte", "value": 50},
     )
     # when
-    async with db.write() as session:
-        await accounts.login(session, "one@acme.example.com", PASSWORD)
+    await _sign_in(db, "one@acme.example.com")
     # then
     assert (await _metrics(db, partner)).engagement_score == pytest.approx(50.0)
     assert await _events(db, "engaged") == [(partner.id, "JOINED", "ATTRIBUTE_CHANGE")]
@@ -157,8 +165,7 @@ async def test_the_schedule_moves_relative_date_segments_with_cause_time(db: Dat
     # given: a contact who signed in now, in a "signed in within 30 days" segment
     partner = await _partner(db)
     contact = await _contact(db, partner, "one@acme.example.com")
-    async with db.write() as session:
-        await accounts.login(session, "one@acme.example.com", PASSWORD)
+    await _sign_in(db, "one@acme.example.com")
     await _segment(
         db,
         "recently-active",
