@@ -15,7 +15,7 @@ $(BIN)/partnerscope: pyproject.toml
 demo: $(BIN)/partnerscope  ## API on embedded SQLite with the demo programme loaded
 	$(BIN)/partnerscope migrate
 	$(BIN)/partnerscope seed --demo
-	$(BIN)/partnerscope serve
+	PARTNERSCOPE_INTROSPECTION=public $(BIN)/partnerscope serve
 
 serve: $(BIN)/partnerscope
 	$(BIN)/partnerscope serve
