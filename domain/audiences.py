@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import validation, versions
 from domain.errors import ErrorCode, Problems
-from domain.models import Audience, AudienceSegment, CatalogState, Segment
+from domain.models import Audience, AudienceSegment, Segment
 from domain.principal import ContactRole
 
-ACCESS_VERSION_ROW = 2  # catalog_state row versioning audiences and policies
 LIST_NAMES = ("anySegments", "allSegments", "noneSegments")
 MAX_SEGMENTS = 100
 
@@ -97,7 +97,8 @@ async def validate(
         if len(values) > MAX_SEGMENTS:
             problems.add(ErrorCode.TOO_MANY, f"At most {MAX_SEGMENTS} segments.", name)
         lists[name] = list(values)
-    named = {key for values in lists.values() for key in values}
+    # Keys the database cannot compare (a NUL...) name no segment: they are not looked up.
+    named = {key for values in lists.values() for key in values if validation.storable(key)}
     known = set(await session.scalars(select(Segment.key).where(Segment.key.in_(named))))
     for name, values in lists.items():
         for i, key in enumerate(values):
@@ -151,20 +152,13 @@ async def all_specs(session: AsyncSession) -> dict[int, AudienceSpec]:
     return {row.id: AudienceSpec.of(row) for row in await session.scalars(select(Audience))}
 
 
-async def access_version(session: AsyncSession) -> int:
-    version = await session.scalar(
-        select(CatalogState.version).where(CatalogState.id == ACCESS_VERSION_ROW)
-    )
-    return int(version or 0)
+async def access_version(session: AsyncSession) -> versions.Stamp:
+    return await versions.read(session, versions.ACCESS)
 
 
 async def bump_access_version(session: AsyncSession) -> None:
     """Call in any transaction that changes audiences or policies (cached decisions expire)."""
-    await session.execute(
-        update(CatalogState)
-        .where(CatalogState.id == ACCESS_VERSION_ROW)
-        .values(version=CatalogState.version + 1)
-    )
+    await versions.bump(session, versions.ACCESS)
 
 
 def why(spec: AudienceSpec | None, segment_keys: frozenset[str], role: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import AuditEntry
+from domain.validation import UNSTORABLE
 
 
 class Outcome(StrEnum):
@@ -22,18 +24,28 @@ class Outcome(StrEnum):
 SECRET_KEYS = frozenset({"password", "token", "secret", "invitationToken"})
 
 
+def _storable(text: str) -> str:
+    """A refused input may hold what the database cannot (NUL, unpaired surrogates); its
+    refusal is still recorded, with U+FFFD in their place."""
+    return UNSTORABLE.sub("\ufffd", str(text))
+
+
 def _plain(value: Any) -> Any:
     """JSON-safe copy; secrets are never written to the log."""
+    if isinstance(value, str):
+        return _storable(value)
     if isinstance(value, Mapping):
-        return {str(k): "***" if k in SECRET_KEYS else _plain(v) for k, v in value.items()}
+        return {
+            _storable(str(k)): "***" if k in SECRET_KEYS else _plain(v) for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, StrEnum):
-        return value.value
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no infinity (a document literal such as 1e400 is one)
     return value
 
 
@@ -56,9 +68,9 @@ def record(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        actor=actor[:200],
-        action=action[:120],
-        target=target[:200] if target else None,
+        actor=_storable(actor[:200]),
+        action=_storable(action[:120]),
+        target=_storable(target[:200]) if target else None,
         outcome=outcome.value,
         detail=_plain(detail or {}),
     )

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import validation
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import AttributeDefinition, Partner, PicklistValue
 
@@ -71,10 +72,16 @@ DEFAULT_PICKLISTS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-PICKLIST_VALUE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-ATTRIBUTE_KEY_PATTERN = re.compile(r"^[a-z][A-Za-z0-9_]{0,62}$")
+# Whole values (fullmatch: "GOLD\n" is not GOLD).
+PICKLIST_VALUE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+ATTRIBUTE_KEY_PATTERN = re.compile(r"[a-z][A-Za-z0-9_]{0,62}")
+MAX_LABEL = 200
 MAX_STRING_ATTRIBUTE = 2000
 MAX_LIST_ITEMS = 200
+MAX_LIST_ITEM = 200
+# NUMBER values (attributes, and rules on them) compare as doubles: beyond 2^53 - 1 a double
+# cannot tell neighbouring whole numbers apart, so comparisons would not be exact.
+MAX_NUMBER = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,7 @@ async def set_picklist(
     seen: set[str] = set()
     entries: list[PicklistEntry] = []
     for i, spec in enumerate(specs):
-        if not PICKLIST_VALUE_PATTERN.match(spec.value):
+        if not PICKLIST_VALUE_PATTERN.fullmatch(spec.value):
             problems.add(
                 ErrorCode.INVALID_VALUE,
                 f"{spec.value!r} is not a valid value: use 1-64 letters, digits, '_' or '-'.",
@@ -174,11 +181,11 @@ async def set_picklist(
             problems.add(
                 ErrorCode.DUPLICATE, f"{spec.value!r} is listed twice.", "values", i, "value"
             )
-        seen.add(spec.value)
-        label = (spec.label or "").strip() or spec.value.replace("_", " ").capitalize()
-        entries.append(
-            PicklistEntry(spec.value, label[:200], i + 1 if spec.rank is None else spec.rank)
-        )
+        else:
+            seen.add(spec.value)  # only well-formed values reach the query below
+        label = _label(spec.label, problems, "values", i, "label")
+        label = label or spec.value.replace("_", " ").capitalize()
+        entries.append(PicklistEntry(spec.value, label, i + 1 if spec.rank is None else spec.rank))
     column = getattr(Partner, column_name)
     in_use = await session.execute(
         select(column, func.count()).where(column.not_in(seen)).group_by(column)
@@ -214,7 +221,7 @@ async def define_attribute(
     label: str | None,
 ) -> AttributeDefinition:
     """Declare (or relabel) a custom attribute. Its type is fixed once declared."""
-    if not ATTRIBUTE_KEY_PATTERN.match(key):
+    if not ATTRIBUTE_KEY_PATTERN.fullmatch(key):
         raise DomainError.one(
             ErrorCode.INVALID_VALUE,
             f"{key!r} is not a valid key: start with a lowercase letter, then up to 62 "
@@ -226,7 +233,9 @@ async def define_attribute(
             AttributeDefinition.subject == subject.value, AttributeDefinition.key == key
         )
     )
-    label = (label or "").strip()[:200] or key
+    problems = Problems()
+    label = _label(label, problems, "label") or key
+    problems.raise_if_any()
     if existing is None:
         existing = AttributeDefinition(subject=subject.value, key=key, type=kind.value, label=label)
         session.add(existing)
@@ -243,6 +252,15 @@ async def define_attribute(
     return existing
 
 
+def _label(label: str | None, problems: Problems, *path: str | int) -> str:
+    """A display label (empty if none was given); a bad one is added to `problems`."""
+    try:
+        return validation.text(label or "", max_length=MAX_LABEL, allow_empty=True)
+    except ValueError as exc:
+        problems.add(ErrorCode.INVALID_VALUE, f"label: {exc}.", *path)
+        return ""
+
+
 def coerce_attribute(kind: AttributeType, value: Any) -> Any:
     """The stored (JSON) form of an attribute value, or ValueError saying what was expected."""
     if kind is AttributeType.STRING:
@@ -250,7 +268,7 @@ def coerce_attribute(kind: AttributeType, value: Any) -> Any:
             raise ValueError("expected text")
         if len(value) > MAX_STRING_ATTRIBUTE:
             raise ValueError(f"expected at most {MAX_STRING_ATTRIBUTE} characters")
-        return value
+        return validation.check_characters(value, multiline=True)
     if kind is AttributeType.NUMBER:
         return coerce_number(value)
     if kind is AttributeType.BOOLEAN:
@@ -263,6 +281,13 @@ def coerce_attribute(kind: AttributeType, value: Any) -> Any:
         raise ValueError("expected a list of text values")
     if len(value) > MAX_LIST_ITEMS:
         raise ValueError(f"expected at most {MAX_LIST_ITEMS} items")
+    for i, item in enumerate(value):
+        if len(item) > MAX_LIST_ITEM:
+            raise ValueError(f"item {i}: expected at most {MAX_LIST_ITEM} characters")
+        try:
+            validation.check_characters(item)
+        except ValueError as exc:
+            raise ValueError(f"item {i}: {exc}") from None
     return list(dict.fromkeys(value))
 
 
@@ -276,6 +301,8 @@ def coerce_number(value: Any) -> int | float:
         raise ValueError(f"expected a number, got {value!r}") from None
     if not number.is_finite():
         raise ValueError("expected a finite number")
+    if abs(number) > MAX_NUMBER:
+        raise ValueError(f"expected a number between -{MAX_NUMBER} and {MAX_NUMBER}")
     return (
         int(number)
         if number == number.to_integral_value() and abs(number) < 2**53
@@ -289,7 +316,7 @@ def coerce_date(value: Any) -> date:
         with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return (value if value.tzinfo is None else value.astimezone(UTC)).date()
+        return validation.in_utc(value).date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):

@@ -64,7 +64,7 @@ async def contact_changed(
     moved = await metrics.refresh(
         session, [contact.partner_id], metrics.driven_by(fields), move_memberships=False
     )
-    for partner_id, paths in moved.items():
+    for partner_id, paths in moved.changed.items():
         change_set.partner(partner_id, paths)
     await apply_changes(session, change_set)
 

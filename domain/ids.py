@@ -6,7 +6,10 @@ import base64
 import binascii
 import re
 
-CANONICAL_KEY = re.compile(r"0|[1-9][0-9]{0,17}")
+CANONICAL_KEY = re.compile(r"0|[1-9][0-9]{0,9}")
+# Primary keys are INTEGER columns (32-bit on PostgreSQL): a larger key names nothing, and
+# would overflow the driver if it were looked up.
+MAX_KEY = 2**31 - 1
 
 
 def encode(type_name: str, pk: int) -> str:
@@ -24,6 +27,8 @@ def decode(global_id: str) -> tuple[str, int] | None:
     type_name, sep, pk = raw.partition(":")
     # Exactly what encode() writes: ASCII digits, no sign, no leading zeros.
     if not sep or not CANONICAL_KEY.fullmatch(pk) or not type_name.isidentifier():
+        return None
+    if int(pk) > MAX_KEY:
         return None
     return type_name, int(pk)
 

@@ -120,10 +120,39 @@ def _zero(metric: str) -> Any:
     return 0.0 if metric in ("trainingCompletionRate", "engagementScore") else 0
 
 
-def _same(old: Any, new: Any) -> bool:
+async def compute(
+    session: AsyncSession,
+    partner_ids: list[int],
+    metrics: Iterable[str] | None,
+    now: datetime,
+    *,
+    time_based_only: bool = False,
+) -> dict[int, dict[str, Any]]:
+    """What the sources say each metric of each partner is now ({partner: {metric: value}})."""
+    wanted = set(metrics) if metrics is not None else set(COLUMNS)
+    sources = [s for s in SOURCES if s.metrics & wanted and (s.time_based or not time_based_only)]
+    computed: dict[int, dict[str, Any]] = {pid: {} for pid in partner_ids}
+    for src in sources:
+        found = await src.compute(session, partner_ids, now)
+        for pid in partner_ids:
+            for metric in src.metrics & wanted:
+                computed[pid][metric] = found.get(pid, {}).get(metric, _zero(metric))
+    return computed
+
+
+def same(old: Any, new: Any) -> bool:
     return old == new or (
         isinstance(old, float | int) and isinstance(new, float | int) and abs(old - new) < 1e-9
     )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh changed: metric paths by partner, and the memberships that moved."""
+
+    changed: dict[int, frozenset[str]]
+    joined: int = 0
+    left: int = 0
 
 
 async def refresh(
@@ -135,39 +164,35 @@ async def refresh(
     cause: Cause = Cause.ATTRIBUTE_CHANGE,
     now: datetime | None = None,
     move_memberships: bool = True,
-) -> dict[int, frozenset[str]]:
+) -> Refreshed:
     """Recompute `metrics` (default: all) for partners and store what changed.
 
-    Returns {partner id: changed rule paths}; unless `move_memberships` is False (the
-    caller folds them into its own change set), the segments reading them move now.
+    Callers hold the partners' locks (domain.locks), so the values come from current data.
+    Unless `move_memberships` is False (the caller folds the changed paths into its own
+    change set), the segments reading them move now.
     """
     now = now or utcnow()
-    wanted = set(metrics) if metrics is not None else set(COLUMNS)
-    sources = [s for s in SOURCES if s.metrics & wanted and (s.time_based or not time_based_only)]
     changed: dict[int, set[str]] = {}
     for part in load.chunks(partner_ids):
-        computed: dict[int, dict[str, Any]] = {pid: {} for pid in part}
-        for src in sources:
-            found = await src.compute(session, part, now)
-            for pid in part:
-                for metric in src.metrics & wanted:
-                    computed[pid][metric] = found.get(pid, {}).get(metric, _zero(metric))
+        computed = await compute(session, part, metrics, now, time_based_only=time_based_only)
         stored = await session.scalars(
             select(PartnerMetrics).where(PartnerMetrics.partner_id.in_(part))
         )
         for row in stored:
             for metric, value in computed[row.partner_id].items():
                 column = COLUMNS[metric]
-                if not _same(getattr(row, column), value):
+                if not same(getattr(row, column), value):
                     setattr(row, column, value)
                     changed.setdefault(row.partner_id, set()).add(f"partner.metrics.{metric}")
     await session.flush()
-    if changed and move_memberships:
-        change_set = ChangeSet()
-        for pid, paths in changed.items():
-            change_set.partner(pid, frozenset(paths))
-        await apply_changes(session, change_set, now, cause=cause)
-    return {pid: frozenset(paths) for pid, paths in changed.items()}
+    result = {pid: frozenset(paths) for pid, paths in changed.items()}
+    if not (changed and move_memberships):
+        return Refreshed(result)
+    change_set = ChangeSet()
+    for pid, paths in result.items():
+        change_set.partner(pid, paths)
+    joined, left = await apply_changes(session, change_set, now, cause=cause)
+    return Refreshed(result, joined, left)
 
 
 # Which metrics a change to a contact's fields can move.

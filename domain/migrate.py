@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +23,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATE_LOCK = 0x5053_4D47  # PostgreSQL advisory lock: one migration at a time
+
+
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # A second `migrate` started meanwhile waits here, then finds nothing left to do.
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})"))
     command.upgrade(alembic_config(connection), "head")
     present = set(connection.scalars(select(PicklistValue.field).distinct()))
     missing = [row for row in default_picklist_rows() if row["field"] not in present]

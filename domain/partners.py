@@ -31,6 +31,9 @@ INPUT_COLUMNS = {
 REQUIRED = ("name", "type", "tier", "region", "phase")
 PICKLIST_OF = {column: field for field, column in PICKLIST_COLUMNS.items()}
 MAX_UPSERT_BATCH = 1000
+MAX_NAME = 200
+MAX_EXTERNAL_ID = 128
+MAX_VERTICAL = 100
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,13 @@ def _validate_value(catalogue: Catalogue, name: str, value: Any, problems: Probl
                 raise ValueError(f"expected one of {allowed}, got {value!r}")
             return value
         if name == "name":
-            return validation.text(value, max_length=200)
+            return validation.text(value, max_length=MAX_NAME)
         if name == "externalId":
-            return validation.text(value, max_length=128)
+            return validation.identifier(value, max_length=MAX_EXTERNAL_ID)
         if name == "country":
             return validation.country(value)
         if name == "verticals":
-            return validation.string_list(value, max_items=50, max_length=100)
+            return validation.string_list(value, max_items=50, max_length=MAX_VERTICAL)
         if name == "joinedAt":
             return validation.timestamp(value)
     except ValueError as exc:
@@ -234,7 +237,11 @@ async def upsert_partners(
             )
             keys.append(None)
             continue
-        key = key.strip()
+        try:
+            key = validation.identifier(key, max_length=MAX_EXTERNAL_ID)
+        except ValueError:
+            keys.append(None)  # validate_patch says what is wrong with it
+            continue
         if key in first_index:
             problems.add(
                 ErrorCode.DUPLICATE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audiences, policies
+from domain import audiences, policies, versions
 from domain.audiences import AudienceSpec
 from domain.db import Database
 from domain.models import Segment, SegmentMember
@@ -59,13 +59,15 @@ class Viewer:
 
 @dataclass
 class Snapshot:
-    version: int
+    version: versions.Stamp
     policies: policies.Policies
     audiences: dict[int, AudienceSpec]
 
 
 _snapshots: dict[str, Snapshot] = {}
-_decisions: OrderedDict[tuple[str, int, frozenset[str], str | None], Access] = OrderedDict()
+_decisions: OrderedDict[tuple[str, versions.Stamp, frozenset[str], str | None], Access] = (
+    OrderedDict()
+)
 
 
 def forget_cached_decisions() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from domain import audiences, ids, models, policies, team, visibility
+from domain import audiences, ids, models, policies, team, versions, visibility
 from domain.audiences import AudienceSpec
 from domain.errors import DomainError, ErrorCode
 from domain.identity.accounts import contact_principal
@@ -119,7 +119,7 @@ async def explain_access(
     role = contact.role
     if action is not None:
         spec = loaded.actions[action]
-        access = viewers.decide(viewers.Snapshot(0, loaded, {}), keys, role)
+        access = viewers.decide(viewers.Snapshot(versions.Stamp(0, 0), loaded, {}), keys, role)
         allowed = BY_ACTION[action].allows(subject, access)
         what = f"{action.value}: "
     else:

@@ -1,4 +1,4 @@
-"""`partnerscope`: migrate, serve, seed, create-staff, recompute, export-schema.
+"""`partnerscope`: migrate, serve, seed, create-staff, recompute, check-memberships, export-schema.
 
 Bad arguments or an unreachable database print one clear line on stderr and exit 2.
 """
@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from server.settings import ConfigurationError, Settings
 
 EXIT_USAGE = 2
+EXIT_DRIFT = 1
 
 
 class CliError(Exception):
@@ -137,6 +138,22 @@ def cmd_recompute(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
+def cmd_check_memberships(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.segments import check
+
+    async def work(db: Any) -> None:
+        report = await check.check(db, skip_time_dependent=args.skip_time_dependent)
+        print(report)
+        if not report.clean:
+            raise DriftFound
+
+    asyncio.run(_with_database(settings, work))
+
+
+class DriftFound(Exception):
+    """check-memberships found stored memberships or metrics that disagree (exit 1)."""
+
+
 def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> None:
     from schema.build import build_schema
 
@@ -162,6 +179,15 @@ def build_parser() -> OneLineParser:
     staff.add_argument("--name")
     recompute = commands.add_parser("recompute", help="re-evaluate segment memberships")
     recompute.add_argument("--segment", metavar="KEY", help="one segment and its dependents")
+    check = commands.add_parser(
+        "check-memberships",
+        help="re-evaluate every segment and metric without writing; exit 1 if any disagree",
+    )
+    check.add_argument(
+        "--skip-time-dependent",
+        action="store_true",
+        help="leave out segments with relative-date rules (they catch up on schedule)",
+    )
     commands.add_parser("export-schema", help="print the served schema as SDL (no database)")
     return parser
 
@@ -172,6 +198,7 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "seed": cmd_seed,
     "create-staff": cmd_create_staff,
     "recompute": cmd_recompute,
+    "check-memberships": cmd_check_memberships,
     "export-schema": cmd_export_schema,
 }
 
@@ -188,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         logging.getLogger("alembic").setLevel(logging.WARNING)
         COMMANDS[args.command](settings, args)
+    except DriftFound:
+        return EXIT_DRIFT
     except (CliError, ConfigurationError) as exc:
         return _fail(str(exc))
     except DomainError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -50,6 +51,17 @@ def json_depth_over(value: Any, limit: int) -> bool:
         children = item.values() if isinstance(item, dict) else item
         stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
     return False
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is beyond the range of a double")
+    return number
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def request_data(data: Any, protocol: Any) -> GraphQLRequestData:
@@ -112,7 +124,7 @@ class PartnerScopeGraphQL(GraphQL):
             raise HTTPException(400, "The request body is not UTF-8 text.") from None
         too_deep = f"The JSON in the request nests deeper than {MAX_JSON_DEPTH} levels."
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise HTTPException(
                 400,
@@ -121,6 +133,11 @@ class PartnerScopeGraphQL(GraphQL):
             ) from None
         except RecursionError:
             raise HTTPException(400, too_deep) from None
+        except ValueError as exc:  # NaN, 1e400, or an integer of more than 4300 digits
+            why = str(exc).split(":")[0]
+            raise HTTPException(
+                400, f"The request holds a number that cannot be read: {why}."
+            ) from None
         if json_depth_over(value, MAX_JSON_DEPTH):
             raise HTTPException(400, too_deep)
         return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -106,6 +106,8 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Drawn anew with every bump: a restored database's repeated counter never matches.
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ContactCertification(Base):

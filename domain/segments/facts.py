@@ -22,9 +22,9 @@ from domain.models import (
 CHUNK = 5000
 
 
-def chunks(values: Iterable[int]) -> list[list[int]]:
+def chunks(values: Iterable[int], size: int = CHUNK) -> list[list[int]]:
     ordered = sorted(set(values))
-    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 async def run(session: AsyncSession, statement: Any) -> Any:

@@ -10,12 +10,12 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import versions
 from domain.catalogue import Catalogue, load_catalogue
-from domain.direct import DirectSelect
-from domain.models import CatalogState, Segment, SegmentDependency, SegmentOverride
+from domain.models import Segment, SegmentDependency, SegmentOverride
 from domain.segments import codegen, rules
 from domain.segments.fields import Subject
 
@@ -38,7 +38,7 @@ class CompiledSegment:
 
 @dataclass(frozen=True)
 class SegmentIndex:
-    version: int
+    version: versions.Stamp
     catalogue: Catalogue
     segments: dict[int, CompiledSegment]
     order: tuple[int, ...]  # dependencies before dependents
@@ -99,30 +99,27 @@ def forget_cached_indexes() -> None:
     _cache.clear()
 
 
-# Read on every data change: straight on the driver (see domain.direct).
-_VERSION = DirectSelect(
-    lambda in_ids: select(CatalogState.__table__.c.version).where(
-        in_ids(CatalogState.__table__.c.id)
-    )
-)
+async def catalog_version(session: AsyncSession) -> versions.Stamp:
+    return await versions.read(session, versions.SEGMENTS)
 
 
-async def catalog_version(session: AsyncSession) -> int:
-    rows = await _VERSION.rows(session, [1])
-    return int(rows[0].version) if rows else 0
+async def lock_catalogue(session: AsyncSession) -> None:
+    """Exclusive until commit: rule saves and set-based recomputes, never beside a data write
+    that evaluates the same memberships (those read the stamp FOR SHARE)."""
+    await versions.lock(session, versions.SEGMENTS)
 
 
 async def bump_version(session: AsyncSession) -> None:
     """Call in the transaction that changes segments, picklists or attribute definitions."""
     # Until this transaction commits, its view must not be cached under the new version.
     session.info["catalog_changed"] = True
-    await session.execute(
-        update(CatalogState).where(CatalogState.id == 1).values(version=CatalogState.version + 1)
-    )
+    await versions.bump(session, versions.SEGMENTS)
 
 
-async def load_index(session: AsyncSession) -> SegmentIndex:
-    version = await catalog_version(session)
+async def load_index(session: AsyncSession, *, share: bool = False) -> SegmentIndex:
+    """The compiled segments as of now; `share` holds the catalogue's share lock until commit
+    (every data write that moves memberships asks for it)."""
+    version = await versions.read(session, versions.SEGMENTS, share=share)
     if session.info.get("catalog_changed"):
         return await build_index(session, version)
     cache_key = str(session.get_bind().url)
@@ -134,7 +131,7 @@ async def load_index(session: AsyncSession) -> SegmentIndex:
     return index
 
 
-async def build_index(session: AsyncSession, version: int) -> SegmentIndex:
+async def build_index(session: AsyncSession, version: versions.Stamp) -> SegmentIndex:
     catalogue = await load_catalogue(session)
     rows = list(await session.scalars(select(Segment)))
     edges = [

@@ -28,6 +28,7 @@ from domain.clock import utcnow
 from domain.direct import DirectWrite
 from domain.models import MembershipEvent, SegmentMember, SegmentOverride
 from domain.segments import facts as load
+from domain.segments import hooks
 from domain.segments.fields import Subject
 from domain.segments.index import CompiledSegment, SegmentIndex, load_index
 from domain.segments.python import Facts
@@ -87,6 +88,19 @@ class Moves:
         ]
         await _RECORD.many(session, events)
         return len(events)
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return len(self.joined), len(self.left)
+
+    def audience_change(self, index: SegmentIndex) -> hooks.AudienceChange:
+        moves = [*self.joined, *self.left]
+        by_subject: dict[Subject, set[int]] = {Subject.PARTNER: set(), Subject.CONTACT: set()}
+        for segment_id, subject_id, _ in moves:
+            by_subject[index.segments[segment_id].subject].add(subject_id)
+        return hooks.moved_ids(
+            {s for s, _, _ in moves}, by_subject[Subject.PARTNER], by_subject[Subject.CONTACT]
+        )
 
 
 def _insert(table: Table, *names: str) -> DirectWrite:
@@ -148,21 +162,25 @@ async def apply_changes(
     changes: ChangeSet,
     now: datetime | None = None,
     cause: Cause = Cause.ATTRIBUTE_CHANGE,
-) -> int:
-    """Move the memberships `changes` affect; returns the number of events written.
+) -> tuple[int, int]:
+    """Move the memberships `changes` affect; returns (joined, left).
 
     Segments reading the changed fields move with `cause` (the subject's data changed,
     or TIME for scheduled metric refreshes); segments moved through them, DEPENDENCY.
     """
     if not changes:
-        return 0
+        return 0, 0
     now = now or utcnow()
-    index = await load_index(session)
+    # Share-locks the catalogue: no rule save or recompute runs beside this evaluation.
+    index = await load_index(session, share=True)
     moves = Moves(now)
     partners = KnownPartners()
     moved = await _partners(session, index, changes.partners, partners, moves, now, cause)
     await _contacts(session, index, changes, moved, partners, moves, now, cause)
-    return await moves.write(session)
+    written = await moves.write(session)
+    if written and hooks.subscribers():
+        await hooks.notify(session, moves.audience_change(index))
+    return moves.counts
 
 
 @dataclass

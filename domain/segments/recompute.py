@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -17,17 +18,22 @@ from sqlalchemy import (
     Table,
     delete,
     exists,
+    func,
     insert,
     literal,
     select,
     text,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
-from domain.models import MembershipEvent, SegmentMember, SegmentOverride
+from domain.db import Database
+from domain.models import Contact, MembershipEvent, Partner, SegmentMember, SegmentOverride
 from domain.models.base import UTCDateTime
-from domain.segments.index import CompiledSegment, SegmentIndex
+from domain.segments import hooks
+from domain.segments.fields import Subject
+from domain.segments.index import CompiledSegment, SegmentIndex, load_index, lock_catalogue
 from domain.segments.membership import Cause
 from domain.segments.sql import SqlCompiler
 
@@ -59,23 +65,28 @@ async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
     return set(kinds)
 
 
-async def recompute(
-    session: AsyncSession, segment: CompiledSegment, cause: Cause, now: datetime | None = None
-) -> tuple[int, int]:
-    """Bring one segment's members in line with its rule and lists; (joined, left).
-
-    The rule runs alone (so the database can push partner conditions below the join);
-    include and exclude lists apply as separate statements, only when a segment has them.
-    Joiners and leavers are each found with one anti-join.
-    """
-    now = now or utcnow()
+async def fill_matching(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    subjects: tuple[int, int] | None = None,
+) -> Table:
+    """Who should be a member now (rule, then include, then exclude), into a scratch table."""
     compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
+
+    def in_range(column: Any) -> Any:
+        return column.between(*subjects) if subjects is not None else true()
+
     await _scratch(session)
     if segment.node is not None:
-        matching = compiler.base(segment.node).where(compiler.compile(segment.node))
+        matching = compiler.base(segment.node).where(
+            compiler.compile(segment.node), in_range(compiler.subject_id)
+        )
         await session.execute(insert(_matching).from_select(["id"], matching))
     lists = await _overrides_of(session, segment.id)
-    listed = select(SegmentOverride.subject_id).where(SegmentOverride.segment_id == segment.id)
+    listed = select(SegmentOverride.subject_id).where(
+        SegmentOverride.segment_id == segment.id, in_range(SegmentOverride.subject_id)
+    )
     if "INCLUDE" in lists:
         already = select(literal(1)).where(_matching.c.id == SegmentOverride.subject_id)
         await session.execute(
@@ -89,6 +100,29 @@ async def recompute(
                 _matching.c.id.in_(listed.where(SegmentOverride.kind == "EXCLUDE"))
             )
         )
+    return _matching
+
+
+async def recompute(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    cause: Cause,
+    now: datetime | None = None,
+    subjects: tuple[int, int] | None = None,
+) -> tuple[int, int]:
+    """Bring one segment's members in line with its rule and lists; (joined, left).
+
+    `subjects` limits the work to an inclusive range of subject ids (chunked recomputes).
+    The rule runs alone (so the database can push partner conditions below the join);
+    include and exclude lists apply as separate statements, only when a segment has them.
+    Joiners and leavers are each found with one anti-join.
+    """
+    now = now or utcnow()
+
+    def in_range(column: Any) -> Any:
+        return column.between(*subjects) if subjects is not None else true()
+
+    await fill_matching(session, segment, now, subjects)
     is_member = select(literal(1)).where(
         SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
     )
@@ -100,7 +134,9 @@ async def recompute(
         insert(_leavers).from_select(
             ["id"],
             select(SegmentMember.subject_id).where(
-                SegmentMember.segment_id == segment.id, ~exists(still)
+                SegmentMember.segment_id == segment.id,
+                in_range(SegmentMember.subject_id),
+                ~exists(still),
             ),
         )
     )
@@ -128,7 +164,11 @@ async def recompute(
                 SegmentMember.subject_id.in_(select(_leavers.c.id)),
             )
         )
-    return joined.rowcount or 0, left.rowcount or 0
+    moved_in, moved_out = joined.rowcount or 0, left.rowcount or 0
+    if moved_in or moved_out:
+        moved = select(_joiners.c.id).union_all(select(_leavers.c.id))
+        await hooks.notify(session, hooks.moved_subjects(segment.id, segment.subject, moved))
+    return moved_in, moved_out
 
 
 async def recompute_many(
@@ -147,3 +187,48 @@ async def recompute_many(
         )
         for i in index.with_dependents(seeds)
     }
+
+
+CHUNK = 50_000  # subject ids per transaction in chunked recomputes
+
+
+async def recompute_in_chunks(
+    db: Database,
+    seeds: Iterable[int] | None,
+    cause: Cause,
+    now: datetime | None = None,
+    chunk: int = CHUNK,
+) -> dict[int, tuple[int, int]]:
+    """Like `recompute_many` (None: every segment), committed in bounded chunks of subjects.
+
+    Each chunk is one short transaction that locks the catalogue and reloads the compiled
+    segments, so API writes interleave (SQLite writers wait at most one chunk) and a rule
+    saved meanwhile is what the remaining chunks evaluate. For `partnerscope recompute` and
+    the scheduled run; a rule save recomputes in its own transaction, atomically.
+    """
+    now = now or utcnow()
+    async with db.read() as session:
+        index = await load_index(session)
+        wanted = set(index.order) if seeds is None else set(seeds)
+        order = index.with_dependents(wanted)
+        top = {
+            Subject.PARTNER: await session.scalar(select(func.max(Partner.id))) or 0,
+            Subject.CONTACT: await session.scalar(select(func.max(Contact.id))) or 0,
+        }
+    results: dict[int, tuple[int, int]] = {}
+    for segment_id in order:
+        subject = index.segments[segment_id].subject
+        why = cause if segment_id in wanted else Cause.DEPENDENCY
+        joined = left = 0
+        for low in range(0, top[subject] + 1, chunk):
+            async with db.write() as session:
+                await lock_catalogue(session)
+                current = (await load_index(session)).segments.get(segment_id)
+                if current is None:  # deleted meanwhile
+                    break
+                moved_in, moved_out = await recompute(
+                    session, current, why, now, (low, low + chunk - 1)
+                )
+            joined, left = joined + moved_in, left + moved_out
+        results[segment_id] = (joined, left)
+    return results

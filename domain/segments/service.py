@@ -31,13 +31,16 @@ from domain.principal import StaffRole
 from domain.segments import facts as load
 from domain.segments import rules
 from domain.segments.fields import Subject
-from domain.segments.index import SegmentIndex, bump_version, load_index
+from domain.segments.index import SegmentIndex, bump_version, load_index, lock_catalogue
 from domain.segments.membership import Cause
 from domain.segments.python import Facts, Trace, explain
 from domain.segments.recompute import recompute_many
 from domain.segments.sql import SqlCompiler
 
-KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # whole key (fullmatch)
+MAX_KEY = 64
+MAX_NAME = 200
+MAX_DESCRIPTION = 2000
 MAX_LIST = 10_000
 SUBJECT_TYPES = {Subject.PARTNER: ("Partner", Partner), Subject.CONTACT: ("Contact", Contact)}
 # Callables that name what else refers to a segment key (audiences register here).
@@ -129,25 +132,41 @@ async def _replace(
         session.add_all(model(segment_id=segment_id, **row) for row in rows)
 
 
+def is_key(value: Any) -> bool:
+    """Whether `value` is a well-formed segment key (only such keys are ever looked up)."""
+    return isinstance(value, str) and len(value) <= MAX_KEY and bool(KEY_PATTERN.fullmatch(value))
+
+
+async def _locked(session: AsyncSession, key: str) -> Segment:
+    """The segment with `key`, locked for writing, or NOT_FOUND."""
+    segment = None
+    if is_key(key):
+        segment = await session.scalar(select(Segment).where(Segment.key == key).with_for_update())
+    if segment is None:
+        shown = f"key {key!r}" if is_key(key) else "this key"
+        raise DomainError.one(ErrorCode.NOT_FOUND, f"No segment with {shown}.", ["key"])
+    return segment
+
+
 async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[str, Any]) -> Saved:
     """Create (key None) or update a segment, then recompute what the change moves.
 
     `patch` uses SegmentInput names; omitted fields are unchanged.
     """
     problems = Problems(("input",))
+    await lock_catalogue(session)
     index = await load_index(session)
     segment: Segment | None = None
     if key is not None:
-        segment = await session.scalar(select(Segment).where(Segment.key == key).with_for_update())
-        if segment is None:
-            raise DomainError.one(ErrorCode.NOT_FOUND, f"No segment with key {key!r}.", ["key"])
+        segment = await _locked(session, key)
     creating = segment is None
     new_key = patch.get("key", segment.key if segment else None)
     if creating:
-        if not isinstance(new_key, str) or not KEY_PATTERN.match(new_key) or len(new_key) > 64:
+        if not is_key(new_key):
             problems.add(
                 ErrorCode.REQUIRED if new_key is None else ErrorCode.INVALID_VALUE,
-                "key: lowercase letters, digits and single dashes, e.g. gold-emea (at most 64).",
+                f"key: lowercase letters, digits and single dashes, e.g. gold-emea (at most "
+                f"{MAX_KEY}).",
                 "key",
             )
         elif new_key in index.by_key:
@@ -170,14 +189,19 @@ async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[st
         )
     name = patch.get("name", segment.name if segment else None)
     try:
-        name = validation.text(name, max_length=200)
+        name = validation.text(name, max_length=MAX_NAME)
     except ValueError as exc:
         problems.add(
             ErrorCode.REQUIRED if name is None else ErrorCode.INVALID_VALUE, f"name: {exc}.", "name"
         )
     description = patch.get("description", segment.description if segment else None)
-    if description is not None and not isinstance(description, str):
-        problems.add(ErrorCode.INVALID_VALUE, "description: expected text.", "description")
+    if "description" in patch and description is not None:
+        try:
+            description = validation.text(
+                description, max_length=MAX_DESCRIPTION, allow_empty=True, multiline=True
+            )
+        except ValueError as exc:
+            problems.add(ErrorCode.INVALID_VALUE, f"description: {exc}.", "description")
     problems.raise_if_any()
     assert subject is not None
 
@@ -251,9 +275,8 @@ async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[st
 
 
 async def delete_segment(session: AsyncSession, key: str) -> Segment:
-    segment = await session.scalar(select(Segment).where(Segment.key == key).with_for_update())
-    if segment is None:
-        raise DomainError.one(ErrorCode.NOT_FOUND, f"No segment with key {key!r}.", ["key"])
+    await lock_catalogue(session)
+    segment = await _locked(session, key)
     users = list(
         await session.scalars(
             select(Segment.key)
@@ -394,6 +417,7 @@ def picklist_values_named(index: SegmentIndex, path: str) -> dict[str, list[str]
 
 async def catalogue_changed(session: AsyncSession, paths: frozenset[str]) -> None:
     """Picklists or attributes changed: recompile every rule, recompute those reading `paths`."""
+    await lock_catalogue(session)
     await bump_version(session)
     index = await load_index(session)
     reading = [s.id for s in index.segments.values() if not s.reads.isdisjoint(paths)]

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.catalogue import Catalogue
+from domain import validation
+from domain.catalogue import MAX_NUMBER, MAX_STRING_ATTRIBUTE, Catalogue
 from domain.segments.fields import Field, Kind
 
 MAX_LIST_VALUES = 1000
 MAX_DAYS = 36_500
+# No stored text is longer than a STRING attribute, so a longer value could never match.
+MAX_TEXT_VALUE = MAX_STRING_ATTRIBUTE
+# What the database columns behind each numeric kind can hold and compare exactly:
+# whole-number metrics are 32-bit INTEGER columns; money is BIGINT cents; NUMBER fields
+# (attributes, rates, scores) compare as doubles.
+NUMBER_BOUNDS = {
+    Kind.INTEGER: Decimal(2**31 - 1),
+    Kind.MONEY: Decimal(2**63 - 1) / 100,
+    Kind.NUMBER: Decimal(MAX_NUMBER),
+}
 
 
 class BadValue(ValueError):
@@ -56,7 +67,13 @@ def show(value: Any) -> str:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise BadValue(f"expects text, got {show(value)}")
-    return value
+    if len(value) > MAX_TEXT_VALUE:
+        raise BadValue(f"takes text of at most {MAX_TEXT_VALUE} characters, got {len(value)}")
+    try:
+        # Stored text is free of these (multi-line attribute values keep tab and newline).
+        return validation.check_characters(value, multiline=True)
+    except ValueError as exc:
+        raise BadValue(f"value {exc}") from None
 
 
 def _number(value: Any, kind: Kind) -> Any:
@@ -68,6 +85,10 @@ def _number(value: Any, kind: Kind) -> Any:
         raise BadValue(f"expects a number, got {show(value)}") from None
     if not number.is_finite():
         raise BadValue(f"expects a finite number, got {show(value)}")
+    bound = NUMBER_BOUNDS[kind]
+    if not -bound - (kind is Kind.INTEGER) <= number <= bound:
+        low = f"-{bound + 1}" if kind is Kind.INTEGER else f"-{bound}"
+        raise BadValue(f"takes a {kind.value} between {low} and {bound}, got {_short(value)}")
     if kind is Kind.INTEGER:
         if number != number.to_integral_value():
             raise BadValue(f"is a whole number; {show(value)} has decimals")
@@ -79,20 +100,37 @@ def _number(value: Any, kind: Kind) -> Any:
     return float(number)
 
 
+def _short(value: Any) -> str:
+    """A value as shown in a message, at most 40 characters of it."""
+    shown = show(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
 def _parse_date_or_datetime(value: Any) -> date | datetime:
     if isinstance(value, str):
         try:
             if len(value) == 10:
                 return date.fromisoformat(value)
             parsed = datetime.fromisoformat(value)
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         except ValueError:
             pass
+        else:
+            try:
+                return validation.in_utc(parsed)
+            except ValueError:
+                raise BadValue(
+                    f"takes date-times from year 1 to 9999 in UTC, got {show(value)}"
+                ) from None
     raise BadValue(f'expects a date "YYYY-MM-DD" or an ISO date-time, got {show(value)}')
 
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def day_end(day: date) -> datetime:
+    """The day's last representable instant (so 9999-12-31 needs no day after it)."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def _scalar(field: Field, value: Any) -> Any:
@@ -129,13 +167,12 @@ def _datetime_range(moment: date | datetime, op: str) -> Range:
     if isinstance(moment, datetime):
         low = high = moment
     else:
-        low, high = day_start(moment), day_start(moment + timedelta(days=1))
-    day = not isinstance(moment, datetime)
+        low, high = day_start(moment), day_end(moment)
     return {
-        "eq": Range(low, True, high, not day),
+        "eq": Range(low, True, high, True),
         "lt": Range(None, True, low, False),
-        "lte": Range(None, True, high, not day),
-        "gt": Range(high, day, None),
+        "lte": Range(None, True, high, True),
+        "gt": Range(high, False, None),
         "gte": Range(low, True, None),
     }[op]
 

@@ -15,7 +15,7 @@ def _raw(text: bytes) -> str:
 
 
 @pytest.mark.parametrize(
-    ("type_name", "pk"), [("Partner", 1), ("Contact", 42), ("StaffMember", 10**15)]
+    ("type_name", "pk"), [("Partner", 1), ("Contact", 42), ("StaffMember", 2**31 - 1)]
 )
 def test_encoded_id_decodes_to_its_type_and_key(type_name: str, pk: int) -> None:
     # when
@@ -55,6 +55,7 @@ def test_id_of_another_type_is_not_decoded_as_this_type() -> None:
         _raw(b"Partner:-1"),
         _raw(b"Partner:1.5"),
         _raw(b"Partner:" + b"9" * 19),
+        _raw(b"Partner:2147483648"),
         _raw(b"Not a type:1"),
         _raw(b"\xff\xfe:1"),
         _raw("Partner:\u00b2".encode()),  # superscript two: str.isdigit() says yes
@@ -73,6 +74,7 @@ def test_id_of_another_type_is_not_decoded_as_this_type() -> None:
         "negative-key",
         "fractional-key",
         "key-too-large",
+        "key-beyond-an-integer-column",
         "type-with-space",
         "not-utf8",
         "superscript-digit-key",

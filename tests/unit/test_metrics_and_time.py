@@ -188,7 +188,7 @@ async def test_the_schedule_moves_relative_date_segments_with_cause_time(db: Dat
     ]
     assert (await _events(db, "engaged"))[-1] == (partner.id, "LEFT", "TIME")
     assert (await _metrics(db, partner)).engagement_score == 0.0
-    assert report.left == 1
+    assert report.left == 2  # the contact's relative-date segment and the partner's metric one
     assert report.partners_with_new_metrics == 1
 
 
