@@ -80,6 +80,11 @@ UNREADABLE_BODIES: dict[str, bytes] = {
         {"query": CREATE_PARTNER, "operationName": "Other"}
     ).encode(),
     "extensions is a list": json.dumps({"query": CREATE_PARTNER, "extensions": []}).encode(),
+    "a number beyond a double": b'{"query": "{ viewer { id } }", "variables": {"x": 1e400}}',
+    "NaN": b'{"query": "{ viewer { id } }", "variables": {"x": NaN}}',
+    "an integer of 5000 digits": b'{"query": "{ viewer { id } }", "variables": {"x": '
+    + b"9" * 5000
+    + b"}}",
 }
 
 
@@ -387,7 +392,7 @@ async def test_uvicorn_answers_a_trickling_client_408_and_closes_the_connection(
     assert await count(api, Partner) == 0
 
 
-# ---------------------------------------------------------------- 2. values the database cannot hold
+# ------------------------------------------------------- 2. values the database cannot hold
 
 PARTNERS_AFTER = "query($after: String) { partners(first: 5, after: $after) { totalCount } }"
 CONTACTS_AFTER = """
@@ -418,13 +423,17 @@ mutation($inputs: [PartnerInput!]!) {
 """
 CREATE_SEGMENT = """
 mutation($input: SegmentInput!) {
-  createSegment(input: $input) { segment { key description memberCount } errors { path code message } }
+  createSegment(input: $input) {
+    segment { key description memberCount } errors { path code message }
+  }
 }
 """
 PREVIEW = "query($rule: JSON!) { previewSegment(subject: PARTNER, rule: $rule) { count } }"
 DEFINE = """
 mutation($key: String!, $type: AttributeType!, $label: String) {
-  defineAttribute(subject: PARTNER, key: $key, type: $type, label: $label) { errors { path code message } }
+  defineAttribute(subject: PARTNER, key: $key, type: $type, label: $label) {
+    errors { path code message }
+  }
 }
 """
 SET_TIERS = """
@@ -774,7 +783,7 @@ async def test_an_attribute_value_the_database_cannot_hold_is_invalid_value(
     assert await snapshot(api) == before
 
 
-# ---------------------------------------------------------------- 2./3. free text: length and characters
+# ------------------------------------------------------- 2./3. free text: length and characters
 
 
 @dataclass(frozen=True)
