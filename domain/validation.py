@@ -48,9 +48,11 @@ CONTROL_NAMES = {
 
 def _describe(char: str) -> str:
     """E.g. "U+202E RIGHT-TO-LEFT OVERRIDE (an invisible formatting character)"."""
-    control = unicodedata.category(char) in {"Cc", "Cs"}
+    category = unicodedata.category(char)
     name = unicodedata.name(char, "") or CONTROL_NAMES.get(ord(char), "")
-    kind = "a control character" if control else "an invisible formatting character"
+    kind = {"Cc": "a control character", "Cs": "an unpaired surrogate"}.get(
+        category, "an invisible formatting character"
+    )
     return f"U+{ord(char):04X} {name} ({kind})" if name else f"U+{ord(char):04X} ({kind})"
 
 

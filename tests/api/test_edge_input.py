@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
-from domain.models import Contact, Partner
+from domain.models import AuditEntry, Contact, Partner
 from domain.principal import ContactRole
 from resolvers import access as access_resolvers
 from server.app import create_app
@@ -1257,3 +1257,22 @@ async def test_a_partner_admin_reinviting_a_still_invited_colleague_renews_the_i
         == first.data["inviteContact"]["contact"]["id"]
     )
     assert await count(api, Contact) == 2
+
+
+async def test_an_unpaired_surrogate_is_refused_and_the_refusal_is_still_audited(
+    api: Api,
+) -> None:
+    # given: JSON can escape half of a UTF-16 pair, which no database text can hold
+    admin, _ = await api.staff()
+    before = await snapshot(api)
+    document = CREATE_PARTNER_INPUT.replace("\n", " ")
+    body = json.dumps({"query": document, "variables": {"input": {**NEW_PARTNER, "name": "X"}}})
+    body = body.replace('"name": "X"', '"name": "Acme \\ud800 Corp"')
+    # when
+    response = await _post(api, body.encode(), admin)
+    # then
+    errors = response.json()["data"]["createPartner"]["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [(["input", "name"], "INVALID_VALUE")]
+    assert "U+D800 (an unpaired surrogate)" in errors[0]["message"]
+    assert await snapshot(api) == before
+    assert await count(api, AuditEntry, AuditEntry.outcome == "REFUSED") == 1
