@@ -12,7 +12,7 @@ from typing import Any
 from domain.db import Database
 from domain.models import Segment, SegmentDependency
 from domain.segments import rules
-from domain.segments.fields import Subject
+from domain.segments.readable import Subject
 from domain.segments.index import bump_version, load_index
 from seeds import generator
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation, versions
 from domain.errors import ErrorCode, Problems
-from domain.models import Audience, AudienceSegment, Segment
+from domain.models import Audience, AudienceSegment, Segment, SegmentMember
 from domain.principal import ContactRole
 
 LIST_NAMES = ("anySegments", "allSegments", "noneSegments")
@@ -183,3 +183,28 @@ def why(spec: AudienceSpec | None, segment_keys: frozenset[str], role: str | Non
     if unmet:
         return "; ".join(unmet) + "; " + has
     return f"matches {spec.describe()}; {has}, role {role}"
+
+
+@dataclass(frozen=True)
+class SegmentRefValue:
+    key: str
+    name: str
+    subject: str = "PARTNER"  # PARTNER: the company's segment; CONTACT: the contact's own
+
+
+async def segments_of_contact(
+    session: AsyncSession, contact_id: int, partner_id: int | None
+) -> list[SegmentRefValue]:
+    """What audiences read: the company's partner segments, then the contact's own."""
+    rows = await session.execute(
+        select(Segment.key, Segment.name, Segment.subject)
+        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .where(
+            or_(
+                (Segment.subject == "PARTNER") & (SegmentMember.subject_id == partner_id),
+                (Segment.subject == "CONTACT") & (SegmentMember.subject_id == contact_id),
+            )
+        )
+        .order_by(Segment.subject.desc(), Segment.key)
+    )
+    return [SegmentRefValue(key, name, subject) for key, name, subject in rows]

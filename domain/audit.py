@@ -76,3 +76,13 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+async def record_event(
+    db: Any, actor: str, action: str, detail: Mapping[str, Any], *, target: str | None = None
+) -> None:
+    """An audit entry of its own (work that is not one unit of work, e.g. a recompute)."""
+    async with db.write() as session:
+        record(
+            session, actor=actor, action=action, outcome=Outcome.OK, target=target, detail=detail
+        )

@@ -100,9 +100,34 @@ class Problems:
             raise DomainError(self.items)
 
 
-class Forbidden(Exception):
+class TopLevelError(Exception):
+    """A query's argument or target refused as a whole: a top-level error with `code`."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class InvalidArgument(TopLevelError):
+    """An argument outside what the field accepts (e.g. `first` over 100, a forged cursor)."""
+
+    def __init__(self, message: str, argument: str | None = None) -> None:
+        super().__init__(message, **({"field": argument} if argument else {}))
+
+
+class NotFoundError(TopLevelError):
+    """A query that must return an object names none the caller may see."""
+
+    code = "NOT_FOUND"
+
+
+class Forbidden(TopLevelError):
     """The principal may not do this at all (a top-level FORBIDDEN, not a payload error)."""
+
+    code = "FORBIDDEN"
 
     def __init__(self, message: str = "You are not allowed to do this.") -> None:
         super().__init__(message)
-        self.message = message

@@ -19,19 +19,13 @@ from domain.clock import utcnow
 from domain.models import Contact, ContactCertification, CourseCompletion, PartnerMetrics
 from domain.segments import facts as load
 from domain.segments.membership import Cause, ChangeSet, apply_changes
+from domain.segments.readable import METRICS
 
 ENGAGEMENT_WINDOW = timedelta(days=30)
 
-# metric name (as in rules: partner.metrics.<name>) -> PartnerMetrics column
-COLUMNS = {
-    "wonRevenue12m": "won_revenue_12m",
-    "openPipeline": "open_pipeline",
-    "dealsWon12m": "deals_won_12m",
-    "dealsRegistered90d": "deals_registered_90d",
-    "certifiedContacts": "certified_contacts",
-    "trainingCompletionRate": "training_completion_rate",
-    "engagementScore": "engagement_score",
-}
+# metric name (as in rules: partner.metrics.<name>) -> PartnerMetrics column (declared once,
+# in domain.segments.readable).
+COLUMNS = {name: metric.column.key for name, metric in METRICS.items()}
 
 Compute = Callable[[AsyncSession, list[int], datetime], Awaitable[dict[int, dict[str, Any]]]]
 
@@ -195,17 +189,10 @@ async def refresh(
     return Refreshed(result, joined, left)
 
 
-# Which metrics a change to a contact's fields can move.
-CONTACT_DRIVEN = {
-    "contact.status": {"certifiedContacts", "trainingCompletionRate", "engagementScore"},
-    "contact.lastLoginAt": {"engagementScore"},
-    "contact.certifications": {"certifiedContacts"},
-    "contact.completedCourses": {"trainingCompletionRate"},
-}
-
-
 def driven_by(contact_fields: frozenset[str] | None) -> set[str]:
     """Metrics a contact change (None: a new contact) may move."""
-    if contact_fields is None:
-        return set().union(*CONTACT_DRIVEN.values())
-    return set().union(*(CONTACT_DRIVEN.get(f, set()) for f in contact_fields))
+    return {
+        name
+        for name, metric in METRICS.items()
+        if metric.driven_by and (contact_fields is None or metric.driven_by & contact_fields)
+    }

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.contacts import contact_changed
 from domain.errors import DomainError, ErrorCode, not_found
-from domain.models import Contact, Partner
+from domain.models import Contact
 from domain.principal import ContactRole, ContactStatus
 
 
@@ -28,11 +28,8 @@ async def _other_active_admins(session: AsyncSession, contact: Contact) -> int:
 
 
 async def _refuse_losing_last_admin(session: AsyncSession, contact: Contact) -> None:
-    # Team changes of one company run one at a time (PostgreSQL: two admins demoting each
-    # other concurrently must not both see "one other admin").
-    await session.execute(
-        select(Partner.id).where(Partner.id == contact.partner_id).with_for_update()
-    )
+    # Callers hold the company's lock (domain.locks): two admins demoting each other
+    # concurrently run one after the other, so they cannot both see "one other admin".
     is_active_admin = (
         contact.role == ContactRole.ADMIN.value and contact.status == ContactStatus.ACTIVE.value
     )
@@ -45,7 +42,9 @@ async def _refuse_losing_last_admin(session: AsyncSession, contact: Contact) -> 
 
 
 async def set_role(session: AsyncSession, contact: Contact | None, role: ContactRole) -> Contact:
-    """Change a contact's role (None: absent or not manageable by the caller)."""
+    """Change a contact's role (None: absent or not manageable by the caller).
+
+    The caller holds the company's lock (domain.services.partners.writable_contact)."""
     if contact is None:
         raise not_found("contact", ["contactId"])
     if contact.role == role.value:

@@ -45,6 +45,13 @@ class UnitOfWork:
     def label(self) -> str:
         return self.actor.label if self.actor is not None else "anonymous"
 
+    @property
+    def principal(self) -> Principal:
+        """Who acts, for services that need a signed-in caller (resolvers ensure one)."""
+        if self.actor is None:
+            raise RuntimeError("this service needs a signed-in principal")
+        return self.actor
+
 
 def retryable(exc: BaseException) -> bool:
     """A race the database refused: running the unit again sees the other writer's data."""

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences, policies, versions
-from domain.audiences import AudienceSpec
+from domain.audiences import AudienceSpec, SegmentRefValue
 from domain.db import Database
-from domain.models import Segment, SegmentMember
 from domain.policies import Action
 from domain.principal import Principal
 
@@ -37,13 +35,6 @@ class Access:
 UNRESTRICTED = Access(
     actions=dict.fromkeys(Action, True), hidden_fields=frozenset(), audience_ids=None
 )
-
-
-@dataclass(frozen=True)
-class SegmentRefValue:
-    key: str
-    name: str
-    subject: str = "PARTNER"  # PARTNER: the company's segment; CONTACT: the contact's own
 
 
 @dataclass
@@ -78,18 +69,7 @@ def forget_cached_decisions() -> None:
 
 async def contact_segments(session: AsyncSession, principal: Principal) -> list[SegmentRefValue]:
     """Partner segments of the contact's company, then its own contact segments."""
-    rows = await session.execute(
-        select(Segment.key, Segment.name, Segment.subject)
-        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
-        .where(
-            or_(
-                (Segment.subject == "PARTNER") & (SegmentMember.subject_id == principal.partner_id),
-                (Segment.subject == "CONTACT") & (SegmentMember.subject_id == principal.id),
-            )
-        )
-        .order_by(Segment.subject.desc(), Segment.key)
-    )
-    return [SegmentRefValue(key, name, subject) for key, name, subject in rows]
+    return await audiences.segments_of_contact(session, principal.id, principal.partner_id)
 
 
 async def _snapshot(session: AsyncSession, cache_key: str) -> Snapshot:

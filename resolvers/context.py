@@ -8,6 +8,8 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from strawberry.types import Info as StrawberryInfo
+
 from domain.db import Database
 from domain.identity.throttle import Limit, MemoryStore, SignInThrottle
 from domain.identity.tokens import TokenIssuer
@@ -99,3 +101,7 @@ class Context:
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.runtime.db, self.auth.principal)
+
+
+# What every resolver receives: `info.context` is a Context.
+Info = StrawberryInfo[Context, None]

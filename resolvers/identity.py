@@ -1,29 +1,27 @@
-"""Sign-in, invitations, API keys and staff listings."""
+"""Sign-in, invitations, API keys and staff listings: GraphQL arguments to service calls."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
-
-from domain import ids, models, visibility
-from domain.errors import TooManyAttempts, not_found
-from domain.identity import accounts, api_keys, invitations
-from domain.identity.accounts import contact_principal
+from domain import models
+from domain.errors import TooManyAttempts
 from domain.principal import ContactRole, Principal
-from resolvers.mutations import AuditNote, Result, run, run_mutation
+from domain.services import identity as service
+from domain.services import team
+from resolvers.context import Info
+from resolvers.mutations import Result, run
 
 
 async def login(info: Info, email: str, password: str) -> Result[tuple[str, datetime, Principal]]:
+    context = info.context
     result = await run(
         info,
-        accounts.sign_in,
+        service.sign_in,
         email,
         password,
-        throttle=info.context.runtime.throttle,
-        address=info.context.client_address,
+        throttle=context.runtime.throttle,
+        address=context.client_address,
     )
     return await _signed_in(info, result)
 
@@ -31,17 +29,16 @@ async def login(info: Info, email: str, password: str) -> Result[tuple[str, date
 async def accept_invitation(
     info: Info, token: str, password: str
 ) -> Result[tuple[str, datetime, Principal]]:
+    context = info.context
     result = await run(
         info,
-        invitations.accept_invitation,
+        service.accept_invitation,
         token,
         password,
-        throttle=info.context.runtime.throttle,
-        address=info.context.client_address,
+        throttle=context.runtime.throttle,
+        address=context.client_address,
     )
-    if result.value is None:
-        return await _signed_in(info, Result(None, result.problems, result.error))
-    return await _signed_in(info, Result(contact_principal(result.value), []))
+    return await _signed_in(info, result)
 
 
 async def _signed_in(
@@ -61,58 +58,30 @@ async def _signed_in(
 async def invite_contact(
     info: Info, partner_id: str, email: str, name: str, role: ContactRole
 ) -> Result[tuple[models.Contact, str]]:
-    async def work(session: AsyncSession, note: AuditNote) -> tuple[models.Contact, str]:
-        principal = info.context.require_principal()
-        note.detail = {"email": email, "role": role, "partnerId": partner_id}
-        pk = ids.decode_as(partner_id, "Partner")
-        partner = None
-        if pk is not None:
-            partner = await session.scalar(
-                select(models.Partner).where(
-                    models.Partner.id == pk, visibility.team_manageable(principal)
-                )
-            )
-        if partner is None:
-            raise not_found("partner", ["partnerId"])
-        contact, token, created = await invitations.invite_contact(
-            session,
-            partner,
-            email,
-            name,
-            role,
-            principal.label,
-            ttl=info.context.runtime.invitation_ttl,
-        )
-        note.target = f"Contact:{ids.encode('Contact', contact.id)}"
-        note.detail["renewed"] = not created
-        return contact, token
-
-    return await run_mutation(info, work)
+    ttl = info.context.runtime.invitation_ttl
+    return await run(info, team.invite_contact, partner_id, email, name, role, ttl=ttl)
 
 
-async def create_api_key(info: Info, name: str, scopes: list[str]) -> Result[tuple[int, str]]:
-    async def work(session: AsyncSession, note: AuditNote) -> tuple[int, str]:
-        principal = info.context.require_principal()
-        note.detail = {"name": name, "scopes": scopes}
-        key, secret = await api_keys.create_api_key(
-            session, name, scopes, principal.id if principal.is_staff else None
-        )
-        note.target = f"ApiKey:{ids.encode('ApiKey', key.id)}"
-        return key.id, secret
+async def set_contact_role(
+    info: Info, contact_id: str, role: ContactRole
+) -> Result[models.Contact]:
+    return await run(info, team.set_contact_role, contact_id, role)
 
-    return await run_mutation(info, work)
+
+async def deactivate_contact(info: Info, contact_id: str) -> Result[models.Contact]:
+    return await run(info, team.deactivate_contact, contact_id)
+
+
+async def create_api_key(
+    info: Info, name: str, scopes: list[str]
+) -> Result[tuple[models.ApiKey, str]]:
+    return await run(info, service.create_api_key, name, scopes)
 
 
 async def revoke_api_key(info: Info, id: str) -> Result[models.ApiKey]:
-    async def work(session: AsyncSession, note: AuditNote) -> models.ApiKey:
-        note.target = f"ApiKey:{id}"
-        return await api_keys.revoke_api_key(session, ids.decode_as(id, "ApiKey"))
-
-    return await run_mutation(info, work)
+    return await run(info, service.revoke_api_key, id)
 
 
 async def staff_members(info: Info) -> list[models.StaffMember]:
     async with info.context.db.read() as session:
-        return list(
-            await session.scalars(select(models.StaffMember).order_by(models.StaffMember.email))
-        )
+        return await service.staff_members(session)

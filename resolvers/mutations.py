@@ -6,16 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
-
 from domain.errors import DomainError, Problem
-from domain.uow import UnitOfWork, perform
+from domain.uow import perform
+from resolvers.context import Info
 
 R = TypeVar("R")
-
-# What a work function fills in for the audit entry (target, detail, actor): the unit itself.
-AuditNote = UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -41,14 +36,3 @@ async def run(
     except DomainError as exc:
         return Result(None, exc.problems, exc)
     return Result(value, [])
-
-
-async def run_mutation(
-    info: Info, work: Callable[[AsyncSession, UnitOfWork], Awaitable[R]]
-) -> Result[R]:
-    """Run `work(session, unit)` in one transaction; a DomainError rolls all of it back."""
-
-    async def service(uow: UnitOfWork) -> R:
-        return await work(uow.session, uow)
-
-    return await run(info, service)

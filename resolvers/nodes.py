@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from strawberry.types import Info
-
-from domain import ids, models
+from domain import ids
+from domain.services import segments
 from resolvers import partners
+from resolvers.context import Info
 
 ByIdLookup = Callable[[Info, str], Awaitable[Any]]
 
@@ -18,16 +18,10 @@ async def _partner(info: Info, global_id: str) -> Any:
 
 
 async def _segment(info: Info, global_id: str) -> Any:
-    """Segments are staff configuration: contacts never resolve them by id."""
     principal = info.context.require_principal()
-    pk = ids.decode_as(global_id, "Segment")
-    if principal.is_contact or (principal.is_api_key and not principal.scopes & SEGMENT_SCOPES):
-        return None
     async with info.context.db.read() as session:
-        return await session.get(models.Segment, pk)
+        return await segments.visible_segment(session, principal, global_id)
 
-
-SEGMENT_SCOPES = frozenset({"segments:read", "segments:write"})
 
 LOOKUPS: dict[str, ByIdLookup] = {
     "Segment": _segment,

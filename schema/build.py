@@ -10,7 +10,7 @@ from strawberry.tools import merge_types
 
 from permissions.fields import HiddenFields, govern
 from schema.documents import DocumentGuard
-from schema.extensions import apply_error_policy
+from schema.error_policy import apply_error_policy
 from schema.operations import access, catalogue, identity, node, partners, segments
 
 QUERIES = (

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from domain.errors import Problem
-from resolvers.pagination import Page
+from domain.pagination import Page
 
 T = TypeVar("T")
 

@@ -50,7 +50,7 @@ MAX_COST = 20_000
 MAX_VALIDATION_ERRORS = 20
 CACHE_SIZE = 256  # distinct document texts whose analysis is kept
 
-DEFAULT_PAGE = 20  # `first` when a connection is asked without it (as resolvers.pagination)
+DEFAULT_PAGE = 20  # `first` when a connection is asked without it (as domain.pagination)
 MAX_PAGE = 100
 # Object lists that are not connections are short by design (a partner's segments, a
 # viewer's tabs, a quote's lines): each counts as DEFAULT_LIST_BOUND items unless named here.

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain import ids, models
-from domain.segments import fields as segment_fields
+from domain.segments import readable
 from domain.segments.membership import Cause
 from resolvers import segments as resolve
 from schema.common import Connection, Node
@@ -26,7 +26,7 @@ READ_MEMBERS = Allow(
     and_scopes={"partners:read", "partners:write"},
 )
 
-SegmentSubject = strawberry.enum(segment_fields.Subject, name="SegmentSubject")
+SegmentSubject = strawberry.enum(readable.Subject, name="SegmentSubject")
 MembershipCause = strawberry.enum(Cause, name="MembershipCause")
 
 
@@ -128,7 +128,7 @@ class Segment(Node):
 
     @strawberry.field
     def subject(self, root: strawberry.Parent[models.Segment]) -> SegmentSubject:
-        return segment_fields.Subject(root.subject)
+        return readable.Subject(root.subject)
 
     rule: JSON | None = strawberry.field(description="null: membership is the include list only.")
 

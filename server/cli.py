@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from server.settings import ConfigurationError, Settings
 
 EXIT_USAGE = 2
+CLI_ACTOR = "cli"  # how the audit log names changes made from the command line
 EXIT_DRIFT = 1
 
 
@@ -112,28 +113,38 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> None:
     from domain import ids
-    from domain.identity import accounts, passwords
+    from domain.identity import passwords
     from domain.principal import StaffRole
+    from domain.services import identity
+    from domain.uow import perform
 
     passwords.configure(
         time_cost=settings.password_time_cost, memory_cost_kib=settings.password_memory_kib
     )
 
     async def work(db: Any) -> None:
-        async with db.write() as session:
-            staff = await accounts.create_staff(
-                session, args.email, args.password, StaffRole(args.role), args.name
-            )
+        staff = await perform(
+            db,
+            None,
+            "create-staff",
+            lambda uow: identity.create_staff(
+                uow, args.email, args.password, StaffRole(args.role), args.name
+            ),
+            label=CLI_ACTOR,
+        )
         print(ids.encode("StaffMember", staff.id))
 
     asyncio.run(_with_database(settings, work))
 
 
 def cmd_recompute(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.audit import record_event
     from domain.segments import schedule
 
     async def work(db: Any) -> None:
-        print(await schedule.recompute(db, args.segment))
+        report = await schedule.recompute(db, args.segment)
+        await record_event(db, CLI_ACTOR, "recompute", report.__dict__, target=args.segment)
+        print(report)
 
     asyncio.run(_with_database(settings, work))
 

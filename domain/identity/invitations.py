@@ -12,14 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import ids, validation
 from domain.clock import utcnow
 from domain.contacts import contact_changed, create_contact
-from domain.errors import DomainError, ErrorCode, Problems, TooManyAttempts
-from domain.identity import passwords
-from domain.identity.accounts import contact_principal, email_in_use
-from domain.identity.throttle import SignInThrottle
-from domain.locks import lock_partners
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.identity.accounts import email_in_use
 from domain.models import Contact, Invitation, Partner
 from domain.principal import ContactRole, ContactStatus
-from domain.uow import UnitOfWork
 
 DEFAULT_TTL = timedelta(days=7)
 INVALID = "This invitation is invalid, has expired or was already used. Ask for a new one."
@@ -122,52 +118,10 @@ async def invite_contact(
     return contact, token, created
 
 
-async def _open_invitation(session: AsyncSession, token: str, *, lock: bool) -> Invitation | None:
+async def open_invitation(session: AsyncSession, token: str, *, lock: bool) -> Invitation | None:
+    """The unused, unexpired invitation behind `token` (locked for redeeming if `lock`)."""
     query = select(Invitation).where(Invitation.token_hash == _digest(token))
     invitation = await session.scalar(query.with_for_update() if lock else query)
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         return None
     return invitation
-
-
-async def accept_invitation(
-    uow: UnitOfWork,
-    token: str,
-    password: str,
-    *,
-    throttle: SignInThrottle,
-    address: str | None = None,
-) -> Contact:
-    """Redeem an invitation: set the password, activate the contact, sign it in.
-
-    Wrong tokens count against the client address like wrong passwords; the new password
-    is hashed off the event loop before the write transaction begins.
-    """
-    wait = await throttle.retry_after(None, address)
-    if wait is not None:
-        raise TooManyAttempts(wait, ["token"])
-    async with uow.db.read() as session:
-        invitation = await _open_invitation(session, token, lock=False)
-        contact_id = invitation.contact_id if invitation else None
-    if contact_id is None:
-        await throttle.failed(None, address)
-        raise DomainError.one(ErrorCode.INVALID_TOKEN, INVALID, ["token"])
-    if (why := passwords.check_policy(password)) is not None:
-        raise DomainError.one(ErrorCode.INVALID_VALUE, why, ["password"])
-    hashed = await passwords.hash_password_off_loop(password)
-    session = uow.session
-    partner_id = await session.scalar(select(Contact.partner_id).where(Contact.id == contact_id))
-    await lock_partners(session, [partner_id] if partner_id is not None else [])
-    invitation = await _open_invitation(session, token, lock=True)
-    contact = await session.get(Contact, contact_id, with_for_update=True)
-    if invitation is None or contact is None or contact.status != ContactStatus.INVITED:
-        raise DomainError.one(ErrorCode.INVALID_TOKEN, INVALID, ["token"])
-    invitation.used_at = utcnow()
-    contact.password_hash = hashed
-    contact.status = ContactStatus.ACTIVE.value
-    contact.last_login_at = utcnow()
-    await session.flush()
-    await contact_changed(session, contact, frozenset({"contact.status", "contact.lastLoginAt"}))
-    uow.actor = contact_principal(contact)
-    uow.target = f"Contact:{uow.actor.global_id}"
-    return contact

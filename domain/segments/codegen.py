@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.segments.fields import Kind, Subject
-from domain.segments.python import COLUMN_OF, METRIC_COLUMNS, Facts
+from domain.segments.facts import Facts
+from domain.segments.readable import Kind, Readable, Subject
 from domain.segments.rules import All, Condition, Node, Not, SegmentRef
 from domain.segments.values import Range
 
 Predicate = Callable[[Facts, datetime], bool]
 _EMPTY: dict[str, Any] = {}
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _as_date(value: Any) -> Any:
@@ -27,7 +28,11 @@ def _as_date(value: Any) -> Any:
 
 class _Writer:
     def __init__(self) -> None:
-        self.constants: dict[str, Any] = {"_EMPTY": _EMPTY, "_as_date": _as_date}
+        self.constants: dict[str, Any] = {
+            "_EMPTY": _EMPTY,
+            "_NOTHING": _NOTHING,
+            "_as_date": _as_date,
+        }
         self.temps = 0
         self.needs_today = False
 
@@ -40,19 +45,8 @@ class _Writer:
         self.temps += 1
         return f"v{self.temps}"
 
-    def read(self, path: str) -> str:
-        owner, _, rest = path.partition(".")
-        if rest.startswith("attributes."):
-            key = self.const(rest[len("attributes.") :])
-            return f"(f.{owner}.attributes or _EMPTY).get({key})"
-        if rest.startswith("metrics."):
-            column = METRIC_COLUMNS[rest[len("metrics.") :]]
-            return f"(None if f.metrics is None else f.metrics.{column})"
-        if path == "contact.certifications":
-            return "f.certifications"
-        if path == "contact.completedCourses":
-            return "f.completed_courses"
-        return f"f.{owner}.{COLUMN_OF.get(rest, rest)}"
+    def read(self, field: Readable) -> str:
+        return field.expression(self.const)
 
     def inside(self, value: str, bounds: Range) -> str:
         parts = []
@@ -69,7 +63,7 @@ class _Writer:
     def condition(self, node: Condition) -> str:
         kind, op, value = node.field.kind, node.test.op, node.test.value
         v = self.temp()
-        got = f"({v} := {self.read(node.field.path)})"
+        got = f"({v} := {self.read(node.field)})"
         if op == "exists":
             present = f"bool({got})" if kind is Kind.LIST else f"({got} is not None)"
             return present if value else f"(not {present})"
@@ -129,3 +123,12 @@ def compile_rule(node: Node) -> Predicate:
     namespace: dict[str, Any] = dict(writer.constants)
     exec(compile(source, "<segment rule>", "exec"), namespace)
     return namespace["predicate"]
+
+
+def reader(field: Readable) -> Callable[[Facts], Any]:
+    """A function reading `field` from Facts (explanations), generated like the predicates."""
+    writer = _Writer()
+    source = f"def read(f):\n    return {writer.read(field)}\n"
+    namespace: dict[str, Any] = dict(writer.constants)
+    exec(compile(source, "<segment field>", "exec"), namespace)
+    return namespace["read"]

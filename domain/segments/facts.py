@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.direct import DirectSelect
-from domain.models import (
-    Contact,
-    ContactCertification,
-    CourseCompletion,
-    Partner,
-    PartnerMetrics,
-    SegmentMember,
-)
+from domain.models import Contact, Partner, PartnerMetrics, SegmentMember
+from domain.segments.readable import Readable
 
 CHUNK = 5000
+
+
+@dataclass
+class Facts:
+    """What rules may read about one subject (a partner, or a contact and its partner)."""
+
+    partner: Any
+    metrics: Any
+    contact: Any = None
+    # Keyed lists by path (readable.Keyed fields), e.g. {"contact.certifications": {...}}.
+    held: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    partner_segments: set[int] = field(default_factory=set)
+    contact_segments: set[int] = field(default_factory=set)
 
 
 def chunks(values: Iterable[int], size: int = CHUNK) -> list[list[int]]:
@@ -100,34 +108,27 @@ async def contacts(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
     return await _contacts(session, _CONTACTS_BY_ID, ids)
 
 
-async def keyed(
-    session: AsyncSession, column: Any, key: Any, contact_ids: Iterable[int]
-) -> dict[int, frozenset[str]]:
-    """Certification or course keys held, by contact id."""
-    held: dict[int, set[str]] = defaultdict(set)
-    for part in chunks(contact_ids):
-        for contact_id, value in await run(session, select(column, key).where(column.in_(part))):
-            held[contact_id].add(value)
-    return {k: frozenset(v) for k, v in held.items()}
+async def held(
+    session: AsyncSession, fields: Iterable[Readable], contact_ids: Iterable[int]
+) -> dict[str, dict[int, frozenset[str]]]:
+    """For each keyed-list field, the keys each contact holds: {path: {contact id: keys}}."""
+    found: dict[str, dict[int, frozenset[str]]] = {}
+    ids = list(contact_ids)
+    for readable in fields:
+        assert readable.keyed is not None
+        by_contact: dict[int, set[str]] = defaultdict(set)
+        for part in chunks(ids):
+            for contact_id, value in await run(session, readable.keyed.held(part)):
+                by_contact[contact_id].add(value)
+        found[readable.path] = {k: frozenset(v) for k, v in by_contact.items()}
+    return found
 
 
-async def certifications(
-    session: AsyncSession, contact_ids: Iterable[int]
-) -> dict[int, frozenset[str]]:
-    return await keyed(
-        session,
-        ContactCertification.contact_id,
-        ContactCertification.certification_key,
-        contact_ids,
-    )
-
-
-async def completed_courses(
-    session: AsyncSession, contact_ids: Iterable[int]
-) -> dict[int, frozenset[str]]:
-    return await keyed(
-        session, CourseCompletion.contact_id, CourseCompletion.course_key, contact_ids
-    )
+def held_by(
+    held: Mapping[str, Mapping[int, frozenset[str]]], contact_id: int
+) -> dict[str, frozenset[str]]:
+    """One contact's keyed lists out of `held`."""
+    return {path: keys.get(contact_id, frozenset()) for path, keys in held.items()}
 
 
 async def memberships(

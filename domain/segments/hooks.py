@@ -19,7 +19,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Contact
-from domain.segments.fields import Subject
+from domain.segments.readable import Subject
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from domain import versions
 from domain.catalogue import Catalogue, load_catalogue
 from domain.models import Segment, SegmentDependency, SegmentOverride
 from domain.segments import codegen, rules
-from domain.segments.fields import Subject
+from domain.segments.readable import Subject
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from domain.clock import utcnow
 from domain.direct import DirectWrite
 from domain.models import MembershipEvent, SegmentMember, SegmentOverride
 from domain.segments import facts as load
-from domain.segments import hooks
-from domain.segments.fields import Subject
+from domain.segments import hooks, readable
+from domain.segments.facts import Facts
 from domain.segments.index import CompiledSegment, SegmentIndex, load_index
-from domain.segments.python import Facts
+from domain.segments.readable import Subject
 
 # A subject's changed fields (rule paths); None for a subject that is new (everything is).
 Fields = frozenset[str] | None
@@ -294,10 +294,7 @@ async def _contacts(
     partner_rows, metric_rows, partner_held = known.rows, known.metrics, known.held
     held = await load.memberships(session, [s.id for s in segments], busy)
     reads = frozenset().union(*(s.reads for c in busy for s, _ in plans[c]))
-    certs = await load.certifications(session, busy) if "contact.certifications" in reads else {}
-    courses = (
-        await load.completed_courses(session, busy) if "contact.completedCourses" in reads else {}
-    )
+    held_keys = await load.held(session, readable.keyed(reads), busy)
     overrides = await _overrides(session, index, {s.id for c in busy for s, _ in plans[c]}, busy)
     for contact_id in busy:
         row = contact_rows[contact_id]
@@ -305,8 +302,7 @@ async def _contacts(
             partner=partner_rows[row.partner_id],
             metrics=metric_rows.get(row.partner_id),
             contact=row,
-            certifications=certs.get(contact_id, frozenset()),
-            completed_courses=courses.get(contact_id, frozenset()),
+            held=load.held_by(held_keys, contact_id),
             partner_segments=partner_held[row.partner_id],
             contact_segments=held[contact_id],
         )

@@ -3,66 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.segments.fields import Kind, Subject
+from domain.segments.codegen import reader
+from domain.segments.facts import Facts
+from domain.segments.readable import Kind, Subject
 from domain.segments.rules import All, Condition, Node, Not, SegmentRef, json_pointer
 from domain.segments.values import Test, show
-
-METRIC_COLUMNS = {
-    "wonRevenue12m": "won_revenue_12m",
-    "openPipeline": "open_pipeline",
-    "dealsWon12m": "deals_won_12m",
-    "dealsRegistered90d": "deals_registered_90d",
-    "certifiedContacts": "certified_contacts",
-    "trainingCompletionRate": "training_completion_rate",
-    "engagementScore": "engagement_score",
-}
-COLUMN_OF = {"joinedAt": "joined_at", "lastLoginAt": "last_login_at", "createdAt": "created_at"}
-
-
-@dataclass
-class Facts:
-    """What rules may read about one subject (a partner, or a contact and its partner)."""
-
-    partner: Any
-    metrics: Any
-    contact: Any = None
-    certifications: frozenset[str] = frozenset()
-    completed_courses: frozenset[str] = frozenset()
-    partner_segments: set[int] = field(default_factory=set)
-    contact_segments: set[int] = field(default_factory=set)
-
 
 Getter = Callable[[Facts], Any]
 
 
-def getter(path: str) -> Getter:
-    """How to read `path` from Facts."""
-    owner, _, rest = path.partition(".")
-    if rest.startswith("attributes."):
-        key = rest[len("attributes.") :]
-        if owner == "partner":
-            return lambda f: (f.partner.attributes or {}).get(key)
-        return lambda f: (f.contact.attributes or {}).get(key)
-    if rest.startswith("metrics."):
-        column = METRIC_COLUMNS[rest[len("metrics.") :]]
-        return lambda f: getattr(f.metrics, column) if f.metrics is not None else None
-    if path == "contact.certifications":
-        return lambda f: sorted(f.certifications)
-    if path == "contact.completedCourses":
-        return lambda f: sorted(f.completed_courses)
-    column = COLUMN_OF.get(rest, rest)
-    if owner == "partner":
-        return lambda f: getattr(f.partner, column)
-    return lambda f: getattr(f.contact, column)
-
-
 def _present(value: Any) -> bool:
-    return value is not None and value != []
+    if isinstance(value, list | tuple | set | frozenset):
+        return bool(value)
+    return value is not None
 
 
 def _comparable(value: Any, kind: Kind) -> Any:
@@ -128,7 +86,9 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, list | tuple | frozenset | set):
+    if isinstance(value, frozenset | set):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
 
@@ -167,7 +127,7 @@ def explain(node: Node, facts: Facts, now: datetime) -> tuple[bool, list[Trace]]
     def visit(n: Node) -> bool:
         pointer = json_pointer(n.pointer)
         if isinstance(n, Condition):
-            actual = getter(n.field.path)(facts)
+            actual = reader(n.field)(facts)
             result = run_test(n.test, n.field.kind, actual, now)
             shown = "no value" if actual is None else show(plain(actual))
             traces.append(

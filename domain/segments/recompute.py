@@ -32,9 +32,9 @@ from domain.db import Database
 from domain.models import Contact, MembershipEvent, Partner, SegmentMember, SegmentOverride
 from domain.models.base import UTCDateTime
 from domain.segments import hooks
-from domain.segments.fields import Subject
 from domain.segments.index import CompiledSegment, SegmentIndex, load_index, lock_catalogue
 from domain.segments.membership import Cause
+from domain.segments.readable import Subject
 from domain.segments.sql import SqlCompiler
 
 _meta = MetaData()

@@ -13,7 +13,14 @@ from typing import Any, Union
 from domain.catalogue import Catalogue
 from domain.errors import ErrorCode, Problems
 from domain.segments import values
-from domain.segments.fields import ALL_OPERATORS, OPERATORS, Field, Subject, known_paths, resolve
+from domain.segments.readable import (
+    ALL_OPERATORS,
+    OPERATORS,
+    Readable,
+    Subject,
+    known_paths,
+    resolve,
+)
 
 MAX_DEPTH = 16
 MAX_CONDITIONS = 200
@@ -24,7 +31,7 @@ Pointer = tuple[str, ...]
 @dataclass(frozen=True)
 class Condition:
     pointer: Pointer
-    field: Field
+    field: Readable
     op: str
     raw: Any  # the value as written, for explanations
     test: values.Test

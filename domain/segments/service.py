@@ -16,9 +16,7 @@ from domain import ids, validation
 from domain.clock import utcnow
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
-    Contact,
     MembershipEvent,
-    Partner,
     Segment,
     SegmentDependency,
     SegmentManager,
@@ -29,11 +27,12 @@ from domain.models import (
 from domain.policies import policies_naming
 from domain.principal import StaffRole
 from domain.segments import facts as load
-from domain.segments import rules
-from domain.segments.fields import Subject
+from domain.segments import readable, rules
+from domain.segments.facts import Facts
 from domain.segments.index import SegmentIndex, bump_version, load_index, lock_catalogue
 from domain.segments.membership import Cause
-from domain.segments.python import Facts, Trace, explain
+from domain.segments.python import Trace, explain
+from domain.segments.readable import SUBJECT_TYPES, Subject
 from domain.segments.recompute import recompute_many
 from domain.segments.sql import SqlCompiler
 
@@ -42,7 +41,6 @@ MAX_KEY = 64
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_LIST = 10_000
-SUBJECT_TYPES = {Subject.PARTNER: ("Partner", Partner), Subject.CONTACT: ("Contact", Contact)}
 # Callables that name what else refers to a segment key (audiences register here).
 usage_checks: list[Any] = []
 
@@ -359,8 +357,7 @@ async def subject_facts(
         partner=partners[contact.partner_id],
         metrics=metrics.get(contact.partner_id),
         contact=contact,
-        certifications=(await load.certifications(session, [pk])).get(pk, frozenset()),
-        completed_courses=(await load.completed_courses(session, [pk])).get(pk, frozenset()),
+        held=load.held_by(await load.held(session, readable.keyed(readable.BUILT_IN), [pk]), pk),
         partner_segments=(await load.memberships(session, partner_segments, [contact.partner_id]))[
             contact.partner_id
         ],

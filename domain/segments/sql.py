@@ -25,23 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.models import (
-    Contact,
-    ContactCertification,
-    CourseCompletion,
-    Partner,
-    PartnerMetrics,
-    SegmentMember,
-)
-from domain.segments.fields import Kind, Subject
-from domain.segments.python import COLUMN_OF, METRIC_COLUMNS
+from domain.models import Contact, Partner, PartnerMetrics, SegmentMember
+from domain.segments.readable import Keyed, Kind, Subject
 from domain.segments.rules import All, Condition, Node, Not, SegmentRef, reads
 from domain.segments.values import Range, Test
-
-KEYED_LISTS = {
-    "contact.certifications": (ContactCertification, ContactCertification.certification_key),
-    "contact.completedCourses": (CourseCompletion, CourseCompletion.course_key),
-}
 
 
 class SqlCompiler:
@@ -100,31 +87,13 @@ class SqlCompiler:
         company = SqlCompiler(Subject.PARTNER, self.dialect, self.now)
         return Contact.partner_id.in_(company.base(node).where(company.compile(node)))
 
-    def column(self, path: str, kind: Kind) -> Any:
-        owner, _, rest = path.partition(".")
-        model = Partner if owner == "partner" else Contact
-        if rest.startswith("attributes."):
-            key = rest[len("attributes.") :]
-            if kind is Kind.LIST:
-                return (model.attributes, key)
-            element = model.attributes[key]
-            if kind is Kind.NUMBER:
-                return element.as_float()
-            if kind is Kind.BOOLEAN:
-                return element.as_boolean()
-            return element.as_string()
-        if rest.startswith("metrics."):
-            return getattr(PartnerMetrics, METRIC_COLUMNS[rest[len("metrics.") :]])
-        return getattr(model, COLUMN_OF.get(rest, rest))
-
     def condition(self, node: Condition) -> ColumnElement[bool]:
-        path, kind, test = node.field.path, node.field.kind, node.test
-        if path in KEYED_LISTS:
-            return self.keyed_list(path, test)
-        column = self.column(path, kind)
-        if kind is Kind.LIST:
-            document, key = column if isinstance(column, tuple) else (column, None)
-            return self.json_list(document, key, test)
+        field, kind, test = node.field, node.field.kind, node.test
+        if field.keyed is not None:
+            return self.keyed_list(field.keyed, test)
+        if field.json_list is not None:
+            return self.json_list(*field.json_list, test)
+        column = field.column
         if test.op == "exists":
             return column.is_not(None) if test.value else column.is_(None)
         present, missing = column.is_not(None), column.is_(None)
@@ -188,13 +157,12 @@ class SqlCompiler:
             return and_(column >= cutoff_at, column <= self.now)
         return column < cutoff_at
 
-    def keyed_list(self, path: str, test: Test) -> ColumnElement[bool]:
-        model, key = KEYED_LISTS[path]
-        held = select(literal(1)).where(model.contact_id == Contact.id)
+    def keyed_list(self, keyed: Keyed, test: Test) -> ColumnElement[bool]:
         if test.op == "exists":
-            return exists(held) if test.value else not_(exists(held))
+            held = keyed.exists(Contact.id, None)
+            return held if test.value else not_(held)
         wanted = (test.value,) if test.op == "listHas" else test.value
-        return exists(held.where(key.in_(wanted)))
+        return keyed.exists(Contact.id, wanted)
 
     def json_list(self, document: Any, key: str | None, test: Test) -> ColumnElement[bool]:
         """Membership tests on a JSON array: a column (verticals) or an attribute's value."""

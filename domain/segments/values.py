@@ -14,7 +14,7 @@ from typing import Any
 
 from domain import validation
 from domain.catalogue import MAX_NUMBER, MAX_STRING_ATTRIBUTE, Catalogue
-from domain.segments.fields import Field, Kind
+from domain.segments.readable import Kind, Readable
 
 MAX_LIST_VALUES = 1000
 MAX_DAYS = 36_500
@@ -133,7 +133,7 @@ def day_end(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _scalar(field: Field, value: Any) -> Any:
+def _scalar(field: Readable, value: Any) -> Any:
     """One comparable value of the field's kind."""
     kind = field.kind
     if kind in (Kind.PICKLIST, Kind.ENUM, Kind.RANKED):
@@ -177,7 +177,7 @@ def _datetime_range(moment: date | datetime, op: str) -> Range:
     }[op]
 
 
-def _ranked(field: Field, catalogue: Catalogue, op: str, threshold: str) -> list[str]:
+def _ranked(field: Readable, catalogue: Catalogue, op: str, threshold: str) -> list[str]:
     picklist = field.picklist or ""
     limit = catalogue.rank(picklist, threshold) or 0
     fits = {
@@ -189,7 +189,7 @@ def _ranked(field: Field, catalogue: Catalogue, op: str, threshold: str) -> list
     return [e.value for e in catalogue.picklists.get(picklist, ()) if fits(e.rank)]
 
 
-def normalise(field: Field, op: str, value: Any, catalogue: Catalogue) -> Test:
+def normalise(field: Readable, op: str, value: Any, catalogue: Catalogue) -> Test:
     """The condition's internal test, or BadValue saying what the value should be."""
     kind = field.kind
     if op == "exists":

@@ -9,7 +9,6 @@ from domain import ids
 from domain.errors import TooManyAttempts
 from domain.principal import Principal
 from permissions.actions import MANAGE_TEAM
-from resolvers import access as resolve_access
 from resolvers import identity as resolve
 from resolvers.mutations import Result
 from schema.common import UserError
@@ -85,7 +84,7 @@ class Mutation:
     async def set_contact_role(
         self, info: Info, contact_id: strawberry.ID, role: ContactRole
     ) -> ContactPayload:
-        result = await resolve_access.set_contact_role(info, contact_id, role)
+        result = await resolve.set_contact_role(info, contact_id, role)
         return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
 
     @mutation(
@@ -94,7 +93,7 @@ class Mutation:
         MANAGE_TEAM,
     )
     async def deactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
-        result = await resolve_access.deactivate_contact(info, contact_id)
+        result = await resolve.deactivate_contact(info, contact_id)
         return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
 
     @mutation(
@@ -107,8 +106,8 @@ class Mutation:
         result = await resolve.create_api_key(info, name, scopes)
         if result.value is None:
             return ApiKeyPayload(errors=UserError.from_problems(result.problems))
-        key_id, secret = result.value
-        return ApiKeyPayload(id=strawberry.ID(ids.encode("ApiKey", key_id)), secret=secret)
+        key, secret = result.value
+        return ApiKeyPayload(id=strawberry.ID(ids.encode("ApiKey", key.id)), secret=secret)
 
     @mutation("Revoke an API key; it stops working at once.", ADMIN_ONLY)
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> DeletePayload:

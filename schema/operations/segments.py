@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.clock import utcnow
-from domain.segments.fields import Subject
+from domain.segments.readable import Subject
 from resolvers import segments as resolve
 from schema.common import UserError
 from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query

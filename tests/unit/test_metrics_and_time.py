@@ -20,6 +20,7 @@ from domain.partners import create_partner
 from domain.principal import ContactRole, ContactStatus
 from domain.segments import schedule
 from domain.segments.service import save_segment
+from domain.services import identity
 from domain.uow import perform
 
 PASSWORD = "correct horse battery"
@@ -29,7 +30,7 @@ PASSWORD = "correct horse battery"
 async def _sign_in(db: Database, email: str) -> None:
     throttle = create_throttle(None, 900, 10, 50)
     await perform(
-        db, None, "login", lambda uow: accounts.sign_in(uow, email, PASSWORD, throttle=throttle)
+        db, None, "login", lambda uow: identity.sign_in(uow, email, PASSWORD, throttle=throttle)
     )
 
 async def _partner(db: Database, **fields: Any) -> models.Partner:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from permissions.errors import BadUserInput
-from resolvers.pagination import (
+from domain.errors import InvalidArgument
+from domain.pagination import (
     DEFAULT_PAGE,
     MAX_PAGE,
     after_id,
@@ -58,16 +58,16 @@ def test_cursor_decodes_to_the_values_it_was_made_of(values: list[Any]) -> None:
 )
 def test_anything_else_is_bad_user_input_about_after(cursor: str, width: int) -> None:
     # when
-    with pytest.raises(BadUserInput) as raised:
+    with pytest.raises(InvalidArgument) as raised:
         decode_cursor(cursor, width)
     # then
-    assert raised.value.extensions["code"] == "BAD_USER_INPUT"
+    assert raised.value.code == "BAD_USER_INPUT"
     assert raised.value.extensions["field"] == "after"
 
 
 @pytest.mark.parametrize("cursor", [_raw(["12"]), _raw([1.5]), _raw([None])])
 def test_id_cursor_must_hold_a_whole_number(cursor: str) -> None:
-    with pytest.raises(BadUserInput):
+    with pytest.raises(InvalidArgument):
         after_id(cursor)
 
 
@@ -87,7 +87,7 @@ def test_page_size_defaults_to_twenty_and_allows_zero_to_a_hundred(
 @pytest.mark.parametrize("first", [-1, MAX_PAGE + 1, 10**9])
 def test_page_size_outside_zero_to_a_hundred_is_bad_user_input(first: int) -> None:
     # when
-    with pytest.raises(BadUserInput) as raised:
+    with pytest.raises(InvalidArgument) as raised:
         page_size(first)
     # then
     assert raised.value.extensions["field"] == "first"

@@ -45,7 +45,10 @@ from domain.models import (
 from domain.principal import ContactRole, ContactStatus
 from domain.segments import codegen, python, rules
 from domain.segments import facts as load
-from domain.segments.fields import OPERATORS, Field, Kind, Subject, known_paths, resolve
+from domain.segments import readable as declared
+from domain.segments.codegen import reader
+from domain.segments.facts import Facts
+from domain.segments.readable import OPERATORS, Kind, Subject, known_paths, resolve
 from domain.segments.sql import SqlCompiler
 
 T = TypeVar("T")
@@ -283,7 +286,7 @@ async def forget(db: Database, world: Population) -> None:
                 await (await session.connection()).execute(delete(model.__table__))
 
 
-async def facts_of(session: AsyncSession, subject: Subject) -> dict[int, python.Facts]:
+async def facts_of(session: AsyncSession, subject: Subject) -> dict[int, Facts]:
     """Facts for every subject, assembled the way membership.py assembles them."""
     partner_rows, metric_rows = await load.partners(session, range(1, MAX_PARTNERS + 1))
     partner_held = await load.memberships(
@@ -291,24 +294,22 @@ async def facts_of(session: AsyncSession, subject: Subject) -> dict[int, python.
     )
     if subject is Subject.PARTNER:
         return {
-            pk: python.Facts(
+            pk: Facts(
                 partner=row, metrics=metric_rows.get(pk), partner_segments=partner_held[pk]
             )
             for pk, row in partner_rows.items()
         }
     contact_rows = await load.contacts_of(session, list(partner_rows))
-    certifications = await load.certifications(session, list(contact_rows))
-    courses = await load.completed_courses(session, list(contact_rows))
+    held = await load.held(session, declared.keyed(declared.BUILT_IN), list(contact_rows))
     contact_held = await load.memberships(
         session, list(CONTACT_SEGMENTS.values()), list(contact_rows)
     )
     return {
-        pk: python.Facts(
+        pk: Facts(
             partner=partner_rows[row.partner_id],
             metrics=metric_rows.get(row.partner_id),
             contact=row,
-            certifications=certifications.get(pk, frozenset()),
-            completed_courses=courses.get(pk, frozenset()),
+            held=load.held_by(held, pk),
             partner_segments=partner_held[row.partner_id],
             contact_segments=contact_held[pk],
         )
@@ -323,23 +324,23 @@ async def facts_of(session: AsyncSession, subject: Subject) -> dict[int, python.
 class Readable:
     """A field a rule may name, with the values the population holds there."""
 
-    field: Field
+    field: declared.Readable
     ops: tuple[str, ...]
     held: tuple[Any, ...]  # list fields: their elements
 
 
 def readables(
-    subject: Subject, catalogue: Catalogue, facts: Sequence[python.Facts]
+    subject: Subject, catalogue: Catalogue, facts: Sequence[Facts]
 ) -> list[Readable]:
     found = []
     for path in known_paths(subject, catalogue):
         resolved = resolve(path, subject, catalogue)
         assert resolved is not None
-        read = python.getter(path)
+        read = reader(resolved)
         held: set[Any] = set()
         for one in facts:
             value = read(one)
-            if isinstance(value, list):
+            if isinstance(value, list | frozenset | set):
                 held.update(value)
             elif value is not None:
                 held.add(value)
@@ -526,13 +527,13 @@ async def selected_by_sql(session: AsyncSession, subject: Subject, node: rules.N
     return set((await run(session, query)).scalars())
 
 
-def selected_by_python(node: rules.Node, facts: dict[int, python.Facts]) -> set[int]:
+def selected_by_python(node: rules.Node, facts: dict[int, Facts]) -> set[int]:
     predicate = codegen.compile_rule(node)
     return {pk for pk, one in facts.items() if predicate(one, NOW)}
 
 
 def disagreement(
-    rule: Any, node: rules.Node, facts: dict[int, python.Facts], sql: set[int], py: set[int]
+    rule: Any, node: rules.Node, facts: dict[int, Facts], sql: set[int], py: set[int]
 ) -> str:
     """Which subjects the compilers disagree on, with the Python explanation of each."""
     lines = [f"rule: {json.dumps(rule, ensure_ascii=False)}"]

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain import validation
 from domain.db import Database
-from permissions.errors import BadUserInput
+from domain.errors import InvalidArgument
 
 T = TypeVar("T")
 
@@ -30,7 +30,9 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE
     if first < 0 or first > MAX_PAGE:
-        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}; got {first}.", field="first")
+        raise InvalidArgument(
+            f"`first` must be between 0 and {MAX_PAGE}; got {first}.", argument="first"
+        )
     return first
 
 
@@ -46,7 +48,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != width:
-        raise BadUserInput(NOT_A_CURSOR, field="after")
+        raise InvalidArgument(NOT_A_CURSOR, argument="after")
     return values
 
 
@@ -80,7 +82,7 @@ class Keyset:
         values = decode_cursor(cursor, len(self.columns))
         for column, value in zip(self.columns, values, strict=True):
             if not _fits(column, value):
-                raise BadUserInput(NOT_A_CURSOR, field="after")
+                raise InvalidArgument(NOT_A_CURSOR, argument="after")
         key = tuple_(*self.columns)
         bound = tuple_(*values)
         return key < bound if self.descending else key > bound
@@ -150,5 +152,5 @@ def after_id(after: str | None) -> int | None:
         return None
     (value,) = decode_cursor(after, 1)
     if isinstance(value, bool) or not isinstance(value, int) or value not in INTEGER_RANGE:
-        raise BadUserInput(NOT_A_CURSOR, field="after")
+        raise InvalidArgument(NOT_A_CURSOR, argument="after")
     return value

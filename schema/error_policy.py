@@ -12,13 +12,40 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from domain.errors import DomainError, TopLevelError
+
 log = logging.getLogger("partnerscope.errors")
 
 INTERNAL = "Internal server error. Quote the request id when reporting it."
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
+def _domain_code(error: GraphQLError) -> bool:
+    """Give an error raised by the domain (not a payload problem) the code it names."""
+    original = error.original_error
+    if isinstance(original, TopLevelError):
+        error.message = original.message
+        error.extensions = {**original.extensions, "code": original.code}
+        return True
+    if isinstance(original, DomainError):
+        # A query refused for its input (e.g. previewSegment's rule): the first problem's
+        # code, and every problem in extensions.errors.
+        first = original.problems[0]
+        error.message = first.message
+        error.extensions = {
+            "code": first.code.value,
+            "errors": [
+                {"path": list(p.path), "code": p.code.value, "message": p.message}
+                for p in original.problems
+            ],
+        }
+        return True
+    return False
+
+
 def apply_error_policy(error: GraphQLError, context: Any) -> None:
+    if _domain_code(error):
+        return
     extensions = error.extensions or {}
     if error.path is None:
         # Refused before anything ran: the document or its variables are the client's.

@@ -1,0 +1,150 @@
+"""Batch loads for per-request dataloaders: one query per batch, results in key order.
+
+resolvers.loaders wires them into DataLoaders; every function takes the keys of one batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import aliased
+
+from domain import visibility
+from domain.db import Database
+from domain.models import (
+    Segment,
+    SegmentManager,
+    SegmentMember,
+    StaffMember,
+)
+from domain.principal import Principal
+
+
+def by_key(
+    db: Database, model: Any, column: Any
+) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[Any]]]:
+    async def load(keys: Sequence[Any]) -> list[Any]:
+        async with db.read() as session:
+            rows = await session.scalars(select(model).where(column.in_(keys)))
+            found = {getattr(row, column.key): row for row in rows}
+        return [found.get(key) for key in keys]
+
+    return load
+
+
+def grouped(
+    db: Database, model: Any, column: Any, order: Any, visible: Callable[[Any], Any] | None = None
+) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[list[Any]]]]:
+    async def load(keys: Sequence[Any]) -> list[list[Any]]:
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        query = select(model).where(column.in_(keys)).order_by(order)
+        async with db.read() as session:
+            for row in await session.scalars(visible(query) if visible else query):
+                groups[getattr(row, column.key)].append(row)
+        return [groups.get(key, []) for key in keys]
+
+    return load
+
+
+# (parent id, page size, last id of the previous page or None)
+PageKey = tuple[int, int, int | None]
+
+
+def child_pages(
+    db: Database, model: Any, parent: Any, order: Any
+) -> Callable[[Sequence[PageKey]], Coroutine[Any, Any, list[list[Any]]]]:
+    """Up to size+1 children per parent, for many parents in one query (a window function)."""
+
+    async def load(keys: Sequence[PageKey]) -> list[list[Any]]:
+        by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for parent_id, size, after in keys:
+            by_window[(size, after)].append(parent_id)
+        found: dict[PageKey, list[Any]] = defaultdict(list)
+        async with db.read() as session:
+            for (size, after), parent_ids in by_window.items():
+                position = func.row_number().over(partition_by=parent, order_by=order)
+                inner = select(model, position.label("position")).where(parent.in_(parent_ids))
+                if after is not None:
+                    inner = inner.where(order > after)
+                window = inner.subquery()
+                row = aliased(model, window)
+                query = (
+                    select(row)
+                    .where(window.c.position <= size + 1)
+                    .order_by(window.c[parent.key], window.c[order.key])
+                )
+                for item in await session.scalars(query):
+                    found[(getattr(item, parent.key), size, after)].append(item)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def child_counts(
+    db: Database, parent: Any, visible: Callable[[Any], Any] | None = None
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[int]]]:
+    """Children per parent; `visible(query)` narrows them to what the viewer may see."""
+
+    async def load(keys: Sequence[int]) -> list[int]:
+        query = select(parent, func.count()).where(parent.in_(keys)).group_by(parent)
+        async with db.read() as session:
+            rows = await session.execute(visible(query) if visible else query)
+            counts = dict(rows.all())
+        return [counts.get(key, 0) for key in keys]
+
+    return load
+
+
+def segments_of(
+    db: Database, subject: str
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[list[Segment]]]]:
+    """The segments (of `subject` kind) each subject id is a member of, by key."""
+
+    async def load(keys: Sequence[int]) -> list[list[Segment]]:
+        found: dict[int, list[Segment]] = defaultdict(list)
+        async with db.read() as session:
+            rows = await session.execute(
+                select(SegmentMember.subject_id, Segment)
+                .join(Segment, Segment.id == SegmentMember.segment_id)
+                .where(SegmentMember.subject_id.in_(keys), Segment.subject == subject)
+                .order_by(Segment.key)
+            )
+            for subject_id, segment in rows:
+                found[subject_id].append(segment)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def managers_of(
+    db: Database,
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[list[StaffMember]]]]:
+    """The channel managers of each segment, by email."""
+
+    async def load(keys: Sequence[int]) -> list[list[StaffMember]]:
+        found: dict[int, list[StaffMember]] = defaultdict(list)
+        async with db.read() as session:
+            rows = await session.execute(
+                select(SegmentManager.segment_id, StaffMember)
+                .join(StaffMember, StaffMember.id == SegmentManager.staff_id)
+                .where(SegmentManager.segment_id.in_(keys))
+                .order_by(StaffMember.email)
+            )
+            for segment_id, staff in rows:
+                found[segment_id].append(staff)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def segment_rows_visible(principal: Principal | None, model: Any) -> Callable[[Any], Any] | None:
+    """Narrow rows naming segment members (members, lists) to subjects `principal` may see."""
+    if principal is None:
+        return None
+    condition = visibility.segment_rows_readable(principal, model.subject_id)
+    if condition is true():
+        return None
+    return lambda query: query.join(Segment, Segment.id == model.segment_id).where(condition)
