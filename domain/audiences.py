@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, literal, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain import validation, versions
 from domain.errors import ErrorCode, Problems
-from domain.models import Audience, AudienceSegment, Segment, SegmentMember
+from domain.models import Audience, AudienceSegment, Contact, Segment, SegmentMember
 from domain.principal import ContactRole
 
 LIST_NAMES = ("anySegments", "allSegments", "noneSegments")
@@ -208,3 +209,59 @@ async def segments_of_contact(
         .order_by(Segment.subject.desc(), Segment.key)
     )
     return [SegmentRefValue(key, name, subject) for key, name, subject in rows]
+
+
+def _member_of(keys: Iterable[str], contact: Any) -> ColumnElement[bool]:
+    """SQL: the contact (a Contact row) is in any of the segments `keys` names."""
+    return exists(
+        select(literal(1))
+        .select_from(SegmentMember)
+        .join(Segment, Segment.id == SegmentMember.segment_id)
+        .where(
+            Segment.key.in_(sorted(keys)),
+            or_(
+                (Segment.subject == "PARTNER") & (SegmentMember.subject_id == contact.partner_id),
+                (Segment.subject == "CONTACT") & (SegmentMember.subject_id == contact.id),
+            ),
+        )
+    )
+
+
+def contact_matches(spec: AudienceSpec | None, contact: Any = Contact) -> ColumnElement[bool]:
+    """SQL: the contact matches the audience (the same rule as `AudienceSpec.matches`, for
+    many contacts at once: auto-enrolment, certifications held by audience, roll-ups)."""
+    if spec is None:
+        return true()
+    parts: list[ColumnElement[bool]] = []
+    if spec.any_segments:
+        parts.append(_member_of(spec.any_segments, contact))
+    parts += [_member_of([key], contact) for key in sorted(spec.all_segments)]
+    if spec.none_segments:
+        parts.append(not_(_member_of(spec.none_segments, contact)))
+    if spec.roles:
+        parts.append(contact.role.in_(sorted(spec.roles)))
+    return and_(true(), *parts)
+
+
+@dataclass(frozen=True)
+class AudienceUser:
+    """A configuration table with an audience column (for SEGMENT_IN_USE): what it is called,
+    its audience column, and the column that names a row (e.g. an action, a key)."""
+
+    label: str
+    audience: Any
+    name: Any
+
+
+async def used_by(session: AsyncSession, segment_key: str) -> list[str]:
+    """What names a segment through an audience, e.g. ["action policy CREATE_QUOTE"]."""
+    from domain.wiring import AUDIENCE_USERS  # imported late: wiring imports every area
+
+    named = select(AudienceSegment.audience_id).where(AudienceSegment.segment_key == segment_key)
+    found: list[str] = []
+    for user in AUDIENCE_USERS:
+        names = await session.scalars(
+            select(user.name).where(user.audience.in_(named)).order_by(user.name)
+        )
+        found += [f"{user.label} {name}" for name in names]
+    return found

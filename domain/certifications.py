@@ -1,19 +1,33 @@
-"""Certifications and course completions a contact holds, by key.
+"""Certifications contacts hold, by key: awarded by hand, by a course, or by audience.
 
-Rules read them as `contact.certifications` and `contact.completedCourses`; a change moves
-the contact's segments and its company's metrics in the same transaction.
+Rules read them as `contact.certifications` (and, counted, as the partner metric
+`certifiedContacts`); a change moves the contacts' segments and their companies' metrics in
+the same transaction. An AUDIENCE certification is held exactly while a contact matches the
+certification's award audience: the membership-move hook (domain.segments.hooks) tells
+`follow_audiences` which contacts to re-check, set-based, from every path that moves
+segments or roles. A certification whose award audience depends on a segment that reads
+that certification would chase itself: refused when either is saved (CYCLE).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import audiences
+from domain.audiences import AudienceSpec
 from domain.clock import utcnow
-from domain.contacts import contact_changed
-from domain.models import Contact, ContactCertification, CourseCompletion
+from domain.contacts import contacts_changed
+from domain.errors import ErrorCode, Problems
+from domain.models import Certification, Contact, ContactCertification
+from domain.segments import hooks, rules
+from domain.segments.index import SegmentIndex, load_index
+
+CHANGED = frozenset({"contact.certifications"})
 
 
 class Source(StrEnum):
@@ -23,7 +37,10 @@ class Source(StrEnum):
 
 
 async def award(session: AsyncSession, contact: Contact, key: str, source: Source) -> bool:
-    """Hold certification `key`; False when already held (the first source is kept)."""
+    """Hold certification `key`; False when already held (the first source is kept).
+
+    The caller holds the contact's company lock (domain.locks).
+    """
     held = await session.get(ContactCertification, (contact.id, key))
     if held is not None:
         return False
@@ -33,7 +50,7 @@ async def award(session: AsyncSession, contact: Contact, key: str, source: Sourc
         )
     )
     await session.flush()
-    await contact_changed(session, contact, frozenset({"contact.certifications"}))
+    await contacts_changed(session, {contact.id: contact.partner_id}, CHANGED)
     return True
 
 
@@ -47,22 +64,215 @@ async def withdraw(session: AsyncSession, contact: Contact, key: str) -> bool:
     )
     if not result.rowcount:
         return False
-    await contact_changed(session, contact, frozenset({"contact.certifications"}))
+    await contacts_changed(session, {contact.id: contact.partner_id}, CHANGED)
     return True
 
 
-async def complete_course(session: AsyncSession, contact: Contact, course_key: str) -> bool:
-    """Record a completed course; False when it was already completed."""
-    done = await session.scalar(
-        select(CourseCompletion).where(
-            CourseCompletion.contact_id == contact.id, CourseCompletion.course_key == course_key
+# ---------------------------------------------------------------- held by audience
+
+
+@dataclass(frozen=True)
+class AwardedByAudience:
+    key: str
+    audience: AudienceSpec
+
+
+async def _awarded_by_audience(session: AsyncSession) -> list[AwardedByAudience]:
+    rows = list(
+        await session.execute(
+            select(Certification.key, Certification.award_audience_id).where(
+                Certification.award_audience_id.is_not(None)
+            )
         )
     )
-    if done is not None:
-        return False
-    session.add(
-        CourseCompletion(contact_id=contact.id, course_key=course_key, completed_at=utcnow())
+    specs = await audiences.specs(session, [audience_id for _, audience_id in rows])
+    return [AwardedByAudience(key, specs[audience_id]) for key, audience_id in rows]
+
+
+async def follow_audiences(session: AsyncSession, change: hooks.AudienceChange) -> None:
+    """Grant and withdraw AUDIENCE certifications of the contacts whose audiences may have
+    moved: held exactly while they match (a subscriber of the membership-move hook)."""
+    awarded = await _awarded_by_audience(session)
+    if not awarded:
+        return
+    index = await load_index(session)
+    checked = change.contacts.subquery()
+    moved: dict[int, int] = {}
+    for certification in awarded:
+        named = [
+            index.by_key[k].id for k in certification.audience.segment_keys if k in index.by_key
+        ]
+        if not change.names_any(named) and not (
+            change.segment_ids is None and certification.audience.roles
+        ):
+            continue
+        moved.update(await _follow(session, certification, select(checked.c[0])))
+    if moved:
+        await contacts_changed(session, moved, CHANGED)
+
+
+async def _follow(
+    session: AsyncSession, certification: AwardedByAudience, checked: object
+) -> dict[int, int]:
+    """{contact id: partner id} of the contacts granted or withdrawn `certification`."""
+    key = certification.key
+    matches = audiences.contact_matches(certification.audience)
+    holds = exists(
+        select(literal(1)).where(
+            ContactCertification.contact_id == Contact.id,
+            ContactCertification.certification_key == key,
+        )
     )
-    await session.flush()
-    await contact_changed(session, contact, frozenset({"contact.completedCourses"}))
-    return True
+    held_by_audience = exists(
+        select(literal(1)).where(
+            ContactCertification.contact_id == Contact.id,
+            ContactCertification.certification_key == key,
+            ContactCertification.source == Source.AUDIENCE.value,
+        )
+    )
+    in_scope = Contact.id.in_(checked)
+    grant = list(
+        await session.execute(
+            select(Contact.id, Contact.partner_id).where(in_scope, matches, ~holds)
+        )
+    )
+    withdraw = list(
+        await session.execute(
+            select(Contact.id, Contact.partner_id).where(in_scope, held_by_audience, ~matches)
+        )
+    )
+    now = utcnow()
+    if grant:
+        await session.execute(
+            insert(ContactCertification),
+            [
+                {
+                    "contact_id": c,
+                    "certification_key": key,
+                    "source": Source.AUDIENCE.value,
+                    "since": now,
+                }
+                for c, _ in grant
+            ],
+        )
+    if withdraw:
+        await session.execute(
+            delete(ContactCertification).where(
+                and_(
+                    ContactCertification.certification_key == key,
+                    ContactCertification.contact_id.in_([c for c, _ in withdraw]),
+                )
+            )
+        )
+    return dict(grant) | dict(withdraw)
+
+
+async def regrant(session: AsyncSession, key: str) -> None:
+    """Bring one certification's AUDIENCE holders in line with its (new) award audience."""
+    awarded = [a for a in await _awarded_by_audience(session) if a.key == key]
+    everyone = select(Contact.id)
+    moved: dict[int, int] = {}
+    if awarded:
+        moved = await _follow(session, awarded[0], everyone)
+    else:  # no audience any more: nobody holds it by audience
+        rows = list(
+            await session.execute(
+                select(Contact.id, Contact.partner_id)
+                .join(ContactCertification, ContactCertification.contact_id == Contact.id)
+                .where(
+                    ContactCertification.certification_key == key,
+                    ContactCertification.source == Source.AUDIENCE.value,
+                )
+            )
+        )
+        if rows:
+            await session.execute(
+                delete(ContactCertification).where(
+                    ContactCertification.certification_key == key,
+                    ContactCertification.source == Source.AUDIENCE.value,
+                )
+            )
+        moved = dict(rows)
+    if moved:
+        await contacts_changed(session, moved, CHANGED)
+
+
+# ---------------------------------------------------------------- loops
+
+
+ANY = None  # a rule that reads every certification (exists, or the certifiedContacts metric)
+
+
+def certifications_read(node: rules.Node) -> frozenset[str] | None:
+    """The certification keys a rule reads; None when it reads them all."""
+    keys: set[str] = set()
+    for n in rules.walk(node):
+        if not isinstance(n, rules.Condition):
+            continue
+        if n.field.path == "partner.metrics.certifiedContacts":
+            return ANY
+        if n.field.path == "contact.certifications":
+            if n.test.op == "exists":
+                return ANY
+            value = n.test.value
+            keys.update([value] if isinstance(value, str) else value)
+    return frozenset(keys)
+
+
+def _behind(index: SegmentIndex, segment_ids: Iterable[int]) -> set[int]:
+    """The segments whose membership decides these segments': themselves and what they name."""
+    found, frontier = set(segment_ids), list(segment_ids)
+    while frontier:
+        node = index.segments[frontier.pop()].node
+        for ref in rules.references(node) if node is not None else ():
+            if ref not in found:
+                found.add(ref)
+                frontier.append(ref)
+    return found
+
+
+def _reads(node: rules.Node | None, key: str) -> bool:
+    if node is None:
+        return False
+    read = certifications_read(node)
+    return read is ANY or key in read
+
+
+def loops_through_audience(
+    index: SegmentIndex, key: str, audience: AudienceSpec | None
+) -> list[str]:
+    """Segments (by key) an award audience depends on that read certification `key`."""
+    if audience is None:
+        return []
+    named = [index.by_key[k].id for k in audience.segment_keys if k in index.by_key]
+    return sorted(
+        index.segments[i].key for i in _behind(index, named) if _reads(index.segments[i].node, key)
+    )
+
+
+async def check_rule(
+    session: AsyncSession,
+    index: SegmentIndex,
+    segment_id: int,
+    node: rules.Node,
+    problems: Problems,
+    path: tuple[str, ...] = ("rule",),
+) -> None:
+    """A segment rule that reads a certification awarded by an audience depending on this
+    segment would loop: CYCLE."""
+    read = certifications_read(node)
+    if read is not None and not read:
+        return
+    for certification in await _awarded_by_audience(session):
+        if read is not ANY and certification.key not in read:
+            continue
+        named = [
+            index.by_key[k].id for k in certification.audience.segment_keys if k in index.by_key
+        ]
+        if segment_id in _behind(index, named):
+            problems.add(
+                ErrorCode.CYCLE,
+                f"This rule reads certification {certification.key!r}, which is awarded to "
+                "an audience that depends on this segment: each would change the other.",
+                *path,
+            )

@@ -13,6 +13,7 @@ from domain.catalogue import AttributeSubject, Catalogue, merge_attributes
 from domain.errors import ErrorCode, Problems, not_found
 from domain.models import Contact
 from domain.principal import ContactRole, ContactStatus
+from domain.segments import hooks
 from domain.segments.membership import ChangeSet, apply_changes
 
 
@@ -57,16 +58,27 @@ async def contact_changed(
 ) -> None:
     """A change to `fields` of a contact (None: a new contact) moves its segments, and its
     company's metrics (and so partner segments) where those derive from contacts."""
-    if fields is not None and not fields:
+    await contacts_changed(session, {contact.id: contact.partner_id}, fields)
+
+
+async def contacts_changed(
+    session: AsyncSession, partner_of: Mapping[int, int], fields: frozenset[str] | None
+) -> None:
+    """The same change to many contacts ({contact id: partner id}), in a few statements."""
+    if not partner_of or (fields is not None and not fields):
         return
     change_set = ChangeSet()
-    change_set.contact(contact.id, fields)
+    for contact_id in partner_of:
+        change_set.contact(contact_id, fields)
     moved = await metrics.refresh(
-        session, [contact.partner_id], metrics.driven_by(fields), move_memberships=False
+        session, set(partner_of.values()), metrics.driven_by(fields), move_memberships=False
     )
     for partner_id, paths in moved.changed.items():
         change_set.partner(partner_id, paths)
     await apply_changes(session, change_set)
+    if fields is None or "contact.role" in fields:
+        # Audiences read roles directly: what follows them re-checks these contacts.
+        await hooks.notify(session, hooks.contacts_changed(partner_of))
 
 
 async def update_contact(

@@ -1,4 +1,8 @@
-"""Engine and session factories. SQLite gets WAL, foreign keys and BEGIN IMMEDIATE for writes."""
+"""Engine and session factories. SQLite gets WAL, foreign keys and BEGIN IMMEDIATE for writes.
+
+PostgreSQL gets bounds (`Timeouts`): a statement, a connection attempt and a wait for a
+pooled connection each end with an error instead of holding a request forever.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +22,41 @@ from sqlalchemy.ext.asyncio import (
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_CACHE_KIB = 256 * 1024  # per connection, an upper bound: pages are allocated on use
+# The client gives up on a statement this long after the server should have cancelled it:
+# a slow statement ends with the server's error (the connection stays usable), and only a
+# silent network with the client's.
+CLIENT_TIMEOUT_MARGIN_SECONDS = 1.0
+# SQLSTATE classes that mean "not now" rather than "wrong": connection exceptions,
+# insufficient resources (too many connections), operator intervention (statement timeout,
+# shutdown, starting up).
+UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long PostgreSQL may keep a caller waiting, in seconds (None or 0: no bound).
+
+    SQLite has no network and no pool to wait for; its writers wait SQLITE_BUSY_TIMEOUT_MS.
+    """
+
+    statement: float | None = None  # also bounds lock waits, and idle time in a transaction
+    connect: float | None = None
+    pool: float | None = None  # waiting for a free connection of the pool
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or did not answer in time.
+
+    Such failures are the operator's and pass (retry later), unlike a query's own bug.
+    """
+    if isinstance(error, OSError | exc.TimeoutError):  # refused, reset, timed out; pool full
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated or isinstance(error, exc.OperationalError):
+            return True
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES
+    return False
 
 
 def _sqlite_case_insensitive_lower(value: Any) -> Any:
@@ -52,13 +91,35 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _asyncpg_bounds(timeouts: Timeouts) -> dict[str, Any]:
+    """Engine arguments that put `timeouts` on every asyncpg connection and the pool."""
+    connect_args: dict[str, Any] = {}
+    if timeouts.statement:
+        milliseconds = str(round(timeouts.statement * 1000))
+        connect_args["server_settings"] = {
+            "statement_timeout": milliseconds,
+            # A client that vanished mid-transaction (a frozen network) releases its locks.
+            "idle_in_transaction_session_timeout": milliseconds,
+        }
+        connect_args["command_timeout"] = timeouts.statement + CLIENT_TIMEOUT_MARGIN_SECONDS
+    if timeouts.connect:
+        connect_args["timeout"] = timeouts.connect
+    bounds: dict[str, Any] = {"connect_args": connect_args}
+    if timeouts.pool:
+        bounds["pool_timeout"] = timeouts.pool
+    return bounds
+
+
+def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # A pooled connection the database dropped (a restart, an outage) is replaced on checkout.
     kwargs.setdefault("pool_pre_ping", True)
+    if timeouts is not None and parsed.get_driver_name() == "asyncpg":
+        kwargs = {**_asyncpg_bounds(timeouts), **kwargs}
     return create_async_engine(url, **kwargs)
 
 
@@ -106,5 +167,5 @@ class Database:
             await connection.commit()
 
 
-def open_database(url: str, **kwargs: Any) -> Database:
-    return Database(create_engine(url, **kwargs))
+def open_database(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Database:
+    return Database(create_engine(url, timeouts, **kwargs))

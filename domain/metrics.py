@@ -1,8 +1,9 @@
 """Partner metrics, kept current from the data they derive from.
 
-Each metric has a source: a set-based query computing it for many partners at once.
-Sources register here; the deal desk adds the deal-based ones (won revenue, pipeline,
-deal counts). When a value changes, the partner segments reading it move at once.
+Each metric is declared once (domain.segments.readable.METRICS) and has a source: a
+set-based query computing it for many partners at once. Sources are registered explicitly,
+in one place (domain.wiring.METRIC_SOURCES), so none can go missing because nobody imported
+its module. When a value changes, the partner segments reading it move at once.
 """
 
 from __future__ import annotations
@@ -37,22 +38,17 @@ class Source:
     time_based: bool = False  # values drift with the clock: refreshed on a schedule too
 
 
-SOURCES: list[Source] = []
+def sources() -> tuple[Source, ...]:
+    """Every metric source (domain.wiring lists them all)."""
+    from domain.wiring import METRIC_SOURCES  # imported late: wiring imports every area
 
-
-def source(*metrics: str, time_based: bool = False) -> Callable[[Compute], Compute]:
-    def register(compute: Compute) -> Compute:
-        SOURCES.append(Source(frozenset(metrics), compute, time_based))
-        return compute
-
-    return register
+    return METRIC_SOURCES
 
 
 ACTIVE = Contact.status == "ACTIVE"
 
 
-@source("certifiedContacts")
-async def _certified(
+async def certified_contacts(
     session: AsyncSession, ids: list[int], now: datetime
 ) -> dict[int, dict[str, Any]]:
     rows = await session.execute(
@@ -64,8 +60,7 @@ async def _certified(
     return {pid: {"certifiedContacts": n} for pid, n in rows}
 
 
-@source("trainingCompletionRate")
-async def _training(
+async def training_completion(
     session: AsyncSession, ids: list[int], now: datetime
 ) -> dict[int, dict[str, Any]]:
     """Share of active contacts that completed at least one course."""
@@ -86,8 +81,7 @@ async def _training(
     }
 
 
-@source("engagementScore", time_based=True)
-async def _engagement(
+async def engagement(
     session: AsyncSession, ids: list[int], now: datetime
 ) -> dict[int, dict[str, Any]]:
     """0-100: share of active contacts who signed in within the last 30 days."""
@@ -124,9 +118,9 @@ async def compute(
 ) -> dict[int, dict[str, Any]]:
     """What the sources say each metric of each partner is now ({partner: {metric: value}})."""
     wanted = set(metrics) if metrics is not None else set(COLUMNS)
-    sources = [s for s in SOURCES if s.metrics & wanted and (s.time_based or not time_based_only)]
+    chosen = [s for s in sources() if s.metrics & wanted and (s.time_based or not time_based_only)]
     computed: dict[int, dict[str, Any]] = {pid: {} for pid in partner_ids}
-    for src in sources:
+    for src in chosen:
         found = await src.compute(session, partner_ids, now)
         for pid in partner_ids:
             for metric in src.metrics & wanted:

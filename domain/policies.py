@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audiences
 from domain.audiences import AudienceSpec
 from domain.clock import utcnow
-from domain.models import ActionPolicy, AudienceSegment, FieldPolicy
+from domain.models import ActionPolicy, FieldPolicy
 from domain.principal import ContactRole
 
 
@@ -94,17 +94,3 @@ async def set_field_policy(
         )
     await session.flush()
     await audiences.bump_access_version(session)
-
-
-async def policies_naming(session: AsyncSession, segment_key: str) -> list[str]:
-    """What policies name a segment (for SEGMENT_IN_USE)."""
-    named = select(AudienceSegment.audience_id).where(AudienceSegment.segment_key == segment_key)
-    actions = await session.scalars(
-        select(ActionPolicy.action).where(ActionPolicy.audience_id.in_(named))
-    )
-    fields = await session.execute(
-        select(FieldPolicy.type_name, FieldPolicy.field_name).where(
-            FieldPolicy.audience_id.in_(named)
-        )
-    )
-    return [f"action policy {a}" for a in actions] + [f"field policy {t}.{f}" for t, f in fields]

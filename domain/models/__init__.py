@@ -4,6 +4,7 @@ from domain.models.access import ActionPolicy, Audience, AudienceSegment, FieldP
 from domain.models.audit import AuditEntry
 from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
+from domain.models.enablement import Certification
 from domain.models.identity import ApiKey, Invitation, StaffMember
 from domain.models.partners import Contact, Partner, PartnerMetrics
 from domain.models.segments import (
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CatalogState",
+    "Certification",
     "Contact",
     "ContactCertification",
     "CourseCompletion",

@@ -35,20 +35,17 @@ class AudienceChange:
 
 
 Subscriber = Callable[[AsyncSession, AudienceChange], Awaitable[None]]
-_subscribers: list[Subscriber] = []
-
-
-def subscribe(subscriber: Subscriber) -> None:
-    if subscriber not in _subscribers:
-        _subscribers.append(subscriber)
 
 
 def subscribers() -> tuple[Subscriber, ...]:
-    return tuple(_subscribers)
+    """Every subscriber (domain.wiring lists them all)."""
+    from domain.wiring import MOVE_SUBSCRIBERS  # imported late: wiring imports every area
+
+    return MOVE_SUBSCRIBERS
 
 
 async def notify(session: AsyncSession, change: AudienceChange) -> None:
-    for subscriber in _subscribers:
+    for subscriber in subscribers():
         await subscriber(session, change)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain import ids, validation
+from domain import audiences, certifications, ids, validation
 from domain.clock import utcnow
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
@@ -24,7 +24,6 @@ from domain.models import (
     SegmentOverride,
     StaffMember,
 )
-from domain.policies import policies_naming
 from domain.principal import StaffRole
 from domain.segments import facts as load
 from domain.segments import readable, rules
@@ -41,8 +40,6 @@ MAX_KEY = 64
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_LIST = 10_000
-# Callables that name what else refers to a segment key (audiences register here).
-usage_checks: list[Any] = []
 
 
 @dataclass(frozen=True)
@@ -220,6 +217,9 @@ async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[st
             problems.items.extend(exc.problems)
         else:
             _check_cycles(index, node, segment.id if segment else -1, problems)
+            await certifications.check_rule(
+                session, index, segment.id if segment else -1, node, problems
+            )
     include = await _subject_ids(session, subject, patch.get("include"), problems, "include")
     exclude = await _subject_ids(session, subject, patch.get("exclude"), problems, "exclude")
     managers = await _manager_ids(session, patch.get("managerIds"), problems)
@@ -283,8 +283,7 @@ async def delete_segment(session: AsyncSession, key: str) -> Segment:
             .order_by(Segment.key)
         )
     )
-    for check in (policies_naming, *usage_checks):
-        users += await check(session, key)
+    users += await audiences.used_by(session, key)
     if users:
         raise DomainError.one(
             ErrorCode.SEGMENT_IN_USE,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from domain import certifications, models
+from domain import certifications, courses, models
 from domain.catalogue import load_catalogue
 from domain.clock import utcnow
 from domain.contacts import create_contact
@@ -139,7 +139,7 @@ async def test_completing_a_course_raises_the_training_completion_rate(db: Datab
     await _contact(db, partner, "two@acme.example.com")
     # when
     async with db.write() as session:
-        await certifications.complete_course(session, first, "onboarding-101")
+        await courses.complete_course(session, first, "onboarding-101")
     # then
     assert (await _metrics(db, partner)).training_completion_rate == pytest.approx(0.5)
 

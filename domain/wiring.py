@@ -1,0 +1,34 @@
+"""Everything pluggable, registered in one place.
+
+Metric sources (each computes some partner metrics, set-based, from the data they derive
+from) and membership-move subscribers (each follows audiences when segments or roles move).
+A module nobody imports can therefore never silently count nothing or miss a move: what
+is not listed here does not run, and what is listed here always does. Every table with an
+audience column is listed too, so a segment an audience still names cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from domain import certifications, metrics
+from domain.audiences import AudienceUser
+from domain.metrics import Source
+from domain.models import ActionPolicy, Certification, FieldPolicy
+from domain.segments.hooks import Subscriber
+
+METRIC_SOURCES: tuple[Source, ...] = (
+    Source(frozenset({"certifiedContacts"}), metrics.certified_contacts),
+    Source(frozenset({"trainingCompletionRate"}), metrics.training_completion),
+    Source(frozenset({"engagementScore"}), metrics.engagement, time_based=True),
+)
+
+MOVE_SUBSCRIBERS: tuple[Subscriber, ...] = (certifications.follow_audiences,)
+
+AUDIENCE_USERS: tuple[AudienceUser, ...] = (
+    AudienceUser("action policy", ActionPolicy.audience_id, ActionPolicy.action),
+    AudienceUser(
+        "field policy",
+        FieldPolicy.audience_id,
+        FieldPolicy.type_name + "." + FieldPolicy.field_name,
+    ),
+    AudienceUser("certification", Certification.award_audience_id, Certification.key),
+)
