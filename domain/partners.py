@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import validation
 from domain.catalogue import PICKLIST_COLUMNS, AttributeSubject, Catalogue, merge_attributes
 from domain.errors import DomainError, ErrorCode, Problems, not_found
+from domain.locks import lock_partners
 from domain.models import Partner, PartnerMetrics
 from domain.segments.membership import ChangeSet, apply_changes
 
@@ -252,10 +253,12 @@ async def upsert_partners(
             )
         first_index.setdefault(key, i)
         keys.append(key)
+    known = select(Partner.id).where(Partner.external_id.in_(first_index))
+    await lock_partners(session, await session.scalars(known))  # one order: ascending ids
     existing = {
         p.external_id: p
         for p in await session.scalars(
-            select(Partner).where(Partner.external_id.in_(first_index)).with_for_update()
+            select(Partner).where(Partner.external_id.in_(first_index))
         )
     }
     planned: list[tuple[Partner | None, dict[str, Any]]] = []

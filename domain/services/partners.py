@@ -145,11 +145,13 @@ async def writable_partner(
     pk = ids.decode_as(partner_id, "Partner")
     if pk is None:
         return None
-    return await session.scalar(
-        select(Partner)
-        .where(Partner.id == pk, visibility.partners_writable(principal))
-        .with_for_update()
+    allowed = await session.scalar(
+        select(Partner.id).where(Partner.id == pk, visibility.partners_writable(principal))
     )
+    if allowed is None:
+        return None
+    await lock_partners(session, [pk])
+    return await session.get(Partner, pk, populate_existing=True)
 
 
 async def update_partner(
