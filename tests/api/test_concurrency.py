@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -201,7 +201,7 @@ async def _events_alternate(api: Api) -> None:
         )
     for (segment_id, subject_id), group in groupby(events, key=lambda e: (e[0], e[1])):
         changes = [e[2] for e in group]
-        doubled = [a for a, b in zip(changes, changes[1:], strict=False) if a == b]
+        doubled = [a for a, b in pairwise(changes) if a == b]
         assert doubled == [], (segment_id, subject_id, changes)
         assert (changes[-1] == "JOINED") == ((segment_id, subject_id) in members)
 
