@@ -2,7 +2,7 @@
 
     python -m bench.guards [--rounds 40]
 
-The same Strawberry types build two schemas; one is governed by permissions.fields.govern
+The same Strawberry types build two schemas; one is governed by permissions.field_policies.govern
 (the production guard). Runs interleave (A, B, A, B, ...) so both see the same machine
 noise; the figure is the ratio of medians. Target: guarded / unguarded <= 1.10.
 Variants: policies that hide a field from the viewer, and policies that hide nothing
@@ -24,7 +24,7 @@ import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
 
 from bench.support import record
-from permissions.fields import govern
+from permissions.field_policies import govern
 
 DEALS = 500
 

@@ -9,8 +9,8 @@ Statements here are still built and compiled by SQLAlchemy (once per dialect), p
 go through the column types' bind processors and rows come back decoded by their result
 processors, so a row reads exactly as it does through SQLAlchemy (a test holds them equal).
 They run inside the session's open transaction, on its connection. On any other database
-they simply run through SQLAlchemy. What is given up: engine events (`before_cursor_execute`,
-echo) do not see these statements.
+they simply run through SQLAlchemy. Engine events (`before_cursor_execute`, echo) do not see
+these statements; whoever counts statements (the N+1 tests) listens here too.
 """
 
 from __future__ import annotations
@@ -31,6 +31,14 @@ Processor = Callable[[Any], Any] | None
 Builder = Callable[[Callable[[ColumnElement[Any]], ColumnElement[bool]]], Select[Any]]
 
 _IDS_JSON = "ids_json"
+
+# Called with each statement run straight on the driver (what engine events cannot see).
+statement_listeners: list[Callable[[str], None]] = []
+
+
+def _seen(sql: str) -> None:
+    for listener in statement_listeners:
+        listener(sql)
 
 
 def _portable_in(column: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -94,6 +102,7 @@ class DirectSelect:
             return list(await connection.execute(self.portable, {"ids": ids}))
         compiled = self._compile(connection.dialect)
         driver = await _driver(connection)
+        _seen(compiled.sql)
         raw = await driver.execute_fetchall(compiled.sql, (json.dumps(ids),))
         return [compiled.decode(r) for r in raw]
 
@@ -137,4 +146,5 @@ class DirectWrite:
             for params in parameters
         ]
         driver = await _driver(connection)
+        _seen(sql)
         await driver.executemany(sql, rows)

@@ -9,12 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import aliased
 
 from domain import visibility
 from domain.db import Database
 from domain.models import (
+    MembershipEvent,
     Segment,
     SegmentManager,
     SegmentMember,
@@ -148,3 +149,121 @@ def segment_rows_visible(principal: Principal | None, model: Any) -> Callable[[A
     if condition is true():
         return None
     return lambda query: query.join(Segment, Segment.id == model.segment_id).where(condition)
+
+
+# (segment id, segment subject, page size, last id of the previous page or None)
+SegmentPageKey = tuple[int, str, int, int | None]
+
+
+def _windowed(
+    query: Select[Any], parent: Any, order: Any, descending: bool, size: int
+) -> Select[Any]:
+    """At most size+1 rows per parent of `query`, in order (one query for many parents)."""
+    position = func.row_number().over(
+        partition_by=parent, order_by=order.desc() if descending else order
+    )
+    window = query.add_columns(position.label("position")).subquery()
+    ordered = window.c[order.key].desc() if descending else window.c[order.key]
+    return (
+        select(window).where(window.c.position <= size + 1).order_by(window.c[parent.key], ordered)
+    )
+
+
+def member_pages(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[SegmentPageKey]], Coroutine[Any, Any, list[list[Any]]]]:
+    """Pages of segment members (subject id, name, since) the principal may see."""
+    from domain.segments.readable import SUBJECT_TYPES, Subject
+
+    async def load(keys: Sequence[SegmentPageKey]) -> list[list[Any]]:
+        groups: dict[tuple[str, int, int | None], list[int]] = defaultdict(list)
+        for segment_id, subject, size, after in keys:
+            groups[(subject, size, after)].append(segment_id)
+        found: dict[SegmentPageKey, list[Any]] = defaultdict(list)
+        async with db.read() as session:
+            for (subject, size, after), segment_ids in groups.items():
+                _, model = SUBJECT_TYPES[Subject(subject)]
+                query = (
+                    select(
+                        SegmentMember.segment_id,
+                        SegmentMember.subject_id,
+                        model.name,
+                        SegmentMember.since,
+                    )
+                    .join(model, model.id == SegmentMember.subject_id)
+                    .where(SegmentMember.segment_id.in_(segment_ids))
+                )
+                if principal is not None:
+                    query = query.where(
+                        visibility.members_readable(principal, subject, SegmentMember.subject_id)
+                    )
+                if after is not None:
+                    query = query.where(SegmentMember.subject_id > after)
+                paged = _windowed(
+                    query, SegmentMember.segment_id, SegmentMember.subject_id, False, size
+                )
+                for row in await session.execute(paged):
+                    found[(row.segment_id, subject, size, after)].append(row)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def event_pages(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[SegmentPageKey]], Coroutine[Any, Any, list[list[Any]]]]:
+    """Pages of membership events, newest first, about subjects the principal may see."""
+
+    async def load(keys: Sequence[SegmentPageKey]) -> list[list[Any]]:
+        groups: dict[tuple[str, int, int | None], list[int]] = defaultdict(list)
+        for segment_id, subject, size, after in keys:
+            groups[(subject, size, after)].append(segment_id)
+        found: dict[SegmentPageKey, list[Any]] = defaultdict(list)
+        async with db.read() as session:
+            for (subject, size, after), segment_ids in groups.items():
+                query = select(MembershipEvent).where(MembershipEvent.segment_id.in_(segment_ids))
+                if principal is not None:
+                    query = query.where(
+                        visibility.members_readable(principal, subject, MembershipEvent.subject_id)
+                    )
+                if after is not None:
+                    query = query.where(MembershipEvent.id < after)
+                window = _windowed(
+                    query, MembershipEvent.segment_id, MembershipEvent.id, True, size
+                ).subquery()
+                event = aliased(MembershipEvent, window)
+                rows = await session.scalars(
+                    select(event).order_by(window.c.segment_id, window.c.id.desc())
+                )
+                for item in rows:
+                    found[(item.segment_id, subject, size, after)].append(item)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def event_counts(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[tuple[int, str]]], Coroutine[Any, Any, list[int]]]:
+    """Membership events per (segment id, subject) about subjects the principal may see."""
+
+    async def load(keys: Sequence[tuple[int, str]]) -> list[int]:
+        by_subject: dict[str, list[int]] = defaultdict(list)
+        for segment_id, subject in keys:
+            by_subject[subject].append(segment_id)
+        counts: dict[int, int] = {}
+        async with db.read() as session:
+            for subject, segment_ids in by_subject.items():
+                query = (
+                    select(MembershipEvent.segment_id, func.count())
+                    .where(MembershipEvent.segment_id.in_(segment_ids))
+                    .group_by(MembershipEvent.segment_id)
+                )
+                if principal is not None:
+                    query = query.where(
+                        visibility.members_readable(principal, subject, MembershipEvent.subject_id)
+                    )
+                counts.update(dict((await session.execute(query)).all()))
+        return [counts.get(segment_id, 0) for segment_id, _ in keys]
+
+    return load

@@ -257,9 +257,7 @@ async def upsert_partners(
     await lock_partners(session, await session.scalars(known))  # one order: ascending ids
     existing = {
         p.external_id: p
-        for p in await session.scalars(
-            select(Partner).where(Partner.external_id.in_(first_index))
-        )
+        for p in await session.scalars(select(Partner).where(Partner.external_id.in_(first_index)))
     }
     planned: list[tuple[Partner | None, dict[str, Any]]] = []
     for i, (patch, key) in enumerate(zip(inputs, keys, strict=True)):

@@ -38,7 +38,12 @@ UNRESTRICTED = Access(
 
 
 @dataclass
-class Viewer:
+class ViewerAccess:
+    """Who asks, the segments it is in, and what that lets it see and do (one per request).
+
+    Not to be confused with the GraphQL `Viewer` type (schema.identity), which shows it.
+    """
+
     principal: Principal | None
     segments: list[SegmentRefValue] = field(default_factory=list)
     access: Access = UNRESTRICTED
@@ -95,9 +100,9 @@ def decide(snapshot: Snapshot, keys: frozenset[str], role: str | None) -> Access
     )
 
 
-async def load_viewer(db: Database, principal: Principal | None) -> Viewer:
+async def load_viewer(db: Database, principal: Principal | None) -> ViewerAccess:
     if principal is None or not principal.is_contact:
-        return Viewer(principal)
+        return ViewerAccess(principal)
     cache_key = str(db.engine.url)
     async with db.read() as session:
         segments = await contact_segments(session, principal)
@@ -113,4 +118,4 @@ async def load_viewer(db: Database, principal: Principal | None) -> Viewer:
             _decisions.popitem(last=False)
     else:
         _decisions.move_to_end(memo)
-    return Viewer(principal, segments, access)
+    return ViewerAccess(principal, segments, access)

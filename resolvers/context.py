@@ -16,7 +16,7 @@ from domain.identity.tokens import TokenIssuer
 from domain.principal import Principal
 from permissions.authenticate import Authentication
 from permissions.errors import Forbidden, Unauthenticated
-from permissions.viewer import Viewer, load_viewer
+from permissions.viewer import ViewerAccess, load_viewer
 from resolvers.loaders import Loaders
 from schema.documents import Introspection
 
@@ -38,7 +38,7 @@ class Runtime:
 class Context:
     runtime: Runtime
     auth: Authentication
-    viewer: Viewer
+    viewer: ViewerAccess
     request: Any = None
     response: Any = None
     # The id server.middleware.RequestId gave the request: the same in error extensions,

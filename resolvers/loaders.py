@@ -4,6 +4,7 @@ viewers. The batch loads themselves are the domain's (domain.loading)."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -92,3 +93,15 @@ class Loaders:
     @cached_property
     def managers_by_segment_id(self) -> DataLoader[int, list[StaffMember]]:
         return DataLoader(loading.managers_of(self.db))
+
+    @cached_property
+    def member_page_by_segment(self) -> DataLoader[loading.SegmentPageKey, list[Any]]:
+        return DataLoader(loading.member_pages(self.db, self.principal))
+
+    @cached_property
+    def event_page_by_segment(self) -> DataLoader[loading.SegmentPageKey, list[Any]]:
+        return DataLoader(loading.event_pages(self.db, self.principal))
+
+    @cached_property
+    def event_count_by_segment(self) -> DataLoader[tuple[int, str], int]:
+        return DataLoader(loading.event_counts(self.db, self.principal))

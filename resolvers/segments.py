@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain import models
-from domain.pagination import Page
+from domain import ids, models
+from domain.pagination import Page, after_id, child_page, page_size
 from domain.segments import service as engine
-from domain.segments.readable import Subject
+from domain.segments.readable import SUBJECT_TYPES, Subject
 from domain.services import segments as service
 from resolvers.context import Info
 from resolvers.mutations import Result, run
@@ -35,15 +35,34 @@ async def segments(info: Info) -> list[models.Segment]:
 async def members(
     info: Info, segment: models.Segment, first: int | None, after: str | None
 ) -> Page[Any]:
-    principal = info.context.require_principal()
-    return await service.member_page(info.context.db, principal, segment, first, after)
+    """(subject id, name, since) of the members the viewer may see, by id (batched)."""
+    size = page_size(first)
+    loaders = info.context.loaders
+    key = (segment.id, segment.subject, size, after_id(after))
+    rows = await loaders.member_page_by_segment.load(key)
+    type_name, _ = SUBJECT_TYPES[Subject(segment.subject)]
+
+    async def count() -> int:
+        return await loaders.member_count_by_segment_id.load(segment.id)
+
+    page = child_page(rows, size, service.MEMBER_ORDER, count)
+    page.items = [(ids.encode(type_name, r.subject_id), r.name, r.since) for r in page.items]
+    return page
 
 
 async def history(
     info: Info, segment: models.Segment, first: int | None, after: str | None
 ) -> Page[models.MembershipEvent]:
-    principal = info.context.require_principal()
-    return await service.history_page(info.context.db, principal, segment, first, after)
+    """Joins and leaves about subjects the viewer may see, newest first (batched)."""
+    size = page_size(first)
+    loaders = info.context.loaders
+    key = (segment.id, segment.subject, size, after_id(after))
+    rows = await loaders.event_page_by_segment.load(key)
+
+    async def count() -> int:
+        return await loaders.event_count_by_segment.load((segment.id, segment.subject))
+
+    return child_page(rows, size, service.EVENT_ORDER, count)
 
 
 async def preview(info: Info, subject: Subject, rule: Any) -> engine.Preview:

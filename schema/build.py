@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.tools import merge_types
 
-from permissions.fields import HiddenFields, govern
+from permissions.field_policies import HiddenFields, govern
 from schema.documents import DocumentGuard
 from schema.error_policy import apply_error_policy
 from schema.operations import access, catalogue, identity, node, partners, segments
@@ -28,7 +28,6 @@ MUTATIONS = (
     segments.Mutation,
     access.Mutation,
 )
-
 
 
 class PartnerScopeSchema(strawberry.Schema):

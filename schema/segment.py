@@ -15,8 +15,8 @@ from domain.segments import readable
 from domain.segments.membership import Cause
 from resolvers import segments as resolve
 from schema.common import Connection, Node
-from schema.fields import ALL_STAFF, Allow, guard
 from schema.identity import StaffMember
+from schema.roots import ALL_STAFF, Allow, guard
 
 # Who is in a segment is data about partners and contacts: API keys need a partners scope
 # too (segments:read alone reads definitions). Contacts never see segments.

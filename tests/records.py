@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.sql import ColumnElement
 
-from domain import ids
+from domain import direct, ids
 from domain.identity import api_keys
 from domain.identity.tokens import TokenIssuer
 from domain.models import AuditEntry, Base, Contact, StaffMember
@@ -90,12 +90,17 @@ class QueryCounter:
     def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.statements.append(statement)
 
+    def _direct(self, statement: str) -> None:
+        self.statements.append(statement)
+
     def __enter__(self) -> QueryCounter:
         event.listen(self.engine, "before_cursor_execute", self._seen)
+        direct.statement_listeners.append(self._direct)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self._seen)
+        direct.statement_listeners.remove(self._direct)
 
     @property
     def count(self) -> int:

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, ids, visibility
-from domain.db import Database
 from domain.errors import NotFoundError
 from domain.models import MembershipEvent, Segment, SegmentMember
-from domain.pagination import Keyset, Page, paginate
+from domain.pagination import Keyset
 from domain.principal import Principal
 from domain.segments import service
 from domain.segments.readable import SUBJECT_TYPES, Subject
@@ -45,34 +44,6 @@ async def visible_segment(
 
 async def all_segments(session: AsyncSession) -> list[Segment]:
     return list(await session.scalars(select(Segment).order_by(Segment.key)))
-
-
-async def member_page(
-    db: Database, principal: Principal, segment: Segment, first: int | None, after: str | None
-) -> Page[tuple[str, str, Any]]:
-    """(subject id, name, since) of the members the principal may see, by id."""
-    type_name, model = SUBJECT_TYPES[Subject(segment.subject)]
-    query = (
-        select(SegmentMember.subject_id, model.name, SegmentMember.since)
-        .join(model, model.id == SegmentMember.subject_id)
-        .where(
-            SegmentMember.segment_id == segment.id,
-            visibility.members_readable(principal, segment.subject, SegmentMember.subject_id),
-        )
-    )
-    page = await paginate(db, query, MEMBER_ORDER, first, after, entities=False)
-    page.items = [(ids.encode(type_name, r.subject_id), r.name, r.since) for r in page.items]
-    return page
-
-
-async def history_page(
-    db: Database, principal: Principal, segment: Segment, first: int | None, after: str | None
-) -> Page[MembershipEvent]:
-    query = select(MembershipEvent).where(
-        MembershipEvent.segment_id == segment.id,
-        visibility.members_readable(principal, segment.subject, MembershipEvent.subject_id),
-    )
-    return await paginate(db, query, EVENT_ORDER, first, after)
 
 
 async def preview(

@@ -16,9 +16,9 @@ from schema.access import (
     FieldPolicy,
 )
 from schema.common import Connection, UserError
-from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.inputs import provided
 from schema.payloads import ConfigPayload
+from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 
 CONFIGURE = Allow(staff=ADMIN)
 READ_POLICIES = Allow(staff=ALL_STAFF)

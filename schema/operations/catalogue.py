@@ -16,8 +16,8 @@ from schema.catalogue import (
     PicklistValueInput,
 )
 from schema.common import UserError
-from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.payloads import ConfigPayload
+from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 
 READ_CATALOGUE = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
 CONFIGURE = Allow(staff=ADMIN)

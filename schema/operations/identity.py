@@ -12,7 +12,6 @@ from permissions.actions import MANAGE_TEAM
 from resolvers import identity as resolve
 from resolvers.mutations import Result
 from schema.common import UserError
-from schema.fields import ADMIN, Allow, mutation, query
 from schema.identity import ContactRole, StaffMember, Viewer
 from schema.payloads import (
     ApiKeyPayload,
@@ -21,6 +20,7 @@ from schema.payloads import (
     InviteContactPayload,
     LoginPayload,
 )
+from schema.roots import ADMIN, Allow, mutation, query
 
 ADMIN_ONLY = Allow(staff=ADMIN)
 # Signing in needs no credentials, but a staff member viewing as a contact is read-only.

@@ -9,10 +9,10 @@ from strawberry.types import Info
 from resolvers import partners as resolve
 from schema.common import Connection, UserError
 from schema.contact import Contact
-from schema.fields import ADMIN, ALL_STAFF, EDITORS, Allow, mutation, query
 from schema.inputs import provided
 from schema.partner import Partner, PartnerFilter, PartnerInput
 from schema.payloads import ContactPayload, PartnerPayload, UpsertPartnersPayload
+from schema.roots import ADMIN, ALL_STAFF, EDITORS, Allow, mutation, query
 
 READ_PARTNERS = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
 CREATE_PARTNERS = Allow(staff=ADMIN, scopes={"partners:write"})

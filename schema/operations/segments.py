@@ -10,9 +10,9 @@ from domain.clock import utcnow
 from domain.segments.readable import Subject
 from resolvers import segments as resolve
 from schema.common import UserError
-from schema.fields import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.inputs import provided
 from schema.payloads import DeletePayload
+from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.segment import (
     READ_MEMBERS,
     MembershipExplanation,

@@ -14,7 +14,7 @@ from domain.clock import utcnow
 from domain.contacts import create_contact
 from domain.db import Database
 from domain.errors import DomainError
-from domain.identity import accounts, passwords
+from domain.identity import passwords
 from domain.identity.throttle import create_throttle
 from domain.partners import create_partner
 from domain.principal import ContactRole, ContactStatus
@@ -26,12 +26,12 @@ from domain.uow import perform
 PASSWORD = "correct horse battery"
 
 
-
 async def _sign_in(db: Database, email: str) -> None:
     throttle = create_throttle(None, 900, 10, 50)
     await perform(
         db, None, "login", lambda uow: identity.sign_in(uow, email, PASSWORD, throttle=throttle)
     )
+
 
 async def _partner(db: Database, **fields: Any) -> models.Partner:
     patch = {"name": "Acme", "type": "MSP", "tier": "SILVER", "region": "EMEA", "phase": "ACTIVE"}

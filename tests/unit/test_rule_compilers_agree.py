@@ -294,9 +294,7 @@ async def facts_of(session: AsyncSession, subject: Subject) -> dict[int, Facts]:
     )
     if subject is Subject.PARTNER:
         return {
-            pk: Facts(
-                partner=row, metrics=metric_rows.get(pk), partner_segments=partner_held[pk]
-            )
+            pk: Facts(partner=row, metrics=metric_rows.get(pk), partner_segments=partner_held[pk])
             for pk, row in partner_rows.items()
         }
     contact_rows = await load.contacts_of(session, list(partner_rows))
@@ -329,9 +327,7 @@ class Readable:
     held: tuple[Any, ...]  # list fields: their elements
 
 
-def readables(
-    subject: Subject, catalogue: Catalogue, facts: Sequence[Facts]
-) -> list[Readable]:
+def readables(subject: Subject, catalogue: Catalogue, facts: Sequence[Facts]) -> list[Readable]:
     found = []
     for path in known_paths(subject, catalogue):
         resolved = resolve(path, subject, catalogue)
