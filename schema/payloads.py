@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
+from resolvers.mutations import Result
 from schema.common import UserError
 
 if TYPE_CHECKING:
@@ -83,3 +85,32 @@ class DeletePayload:
 class ConfigPayload:
     id: strawberry.ID | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+P = TypeVar("P")
+
+
+def payload(cls: Callable[..., P], result: Result[Any], **fields: Any) -> P:
+    """A mutation's payload: `fields` when it succeeded, else its problems as `errors`.
+
+    Each field's value may be a function of the service's result, e.g.
+    `payload(PartnerPayload, result, partner=lambda value: value)`.
+    """
+    errors = UserError.from_problems(result.problems)
+    if not result.ok or result.value is None:
+        return cls(errors=errors)
+    values = {name: make(result.value) if callable(make) else make for name, make in fields.items()}
+    return cls(**values, errors=errors)
+
+
+def same(value: Any) -> Any:
+    return value
+
+
+def config_payload(result: Result[str]) -> ConfigPayload:
+    """ConfigPayload for services that return the configured object's id."""
+    return payload(ConfigPayload, result, id=strawberry.ID)
+
+
+def delete_payload(result: Result[Any]) -> DeletePayload:
+    return DeletePayload(deleted=result.ok, errors=UserError.from_problems(result.problems))

@@ -249,6 +249,47 @@ async def _partners(
     return moved
 
 
+Plan = list[tuple[CompiledSegment, Cause]]  # segments to evaluate, in order, and why
+
+
+def _partner_plans(
+    index: SegmentIndex,
+    changes: ChangeSet,
+    moved_partner_segments: Mapping[int, set[int]],
+    cause: Cause,
+) -> dict[int, dict[int, Cause]]:
+    """Which contact segments each partner change touches (for all its contacts), and why."""
+    segments = index.of(Subject.CONTACT)
+    plans: dict[int, dict[int, Cause]] = {}
+    for partner_id, fields in changes.partners.items():
+        direct = {s.id for s in segments if fields is not None and s.reads_any(fields)}
+        through = set(index.with_dependents(moved_partner_segments.get(partner_id, ())))
+        plan = {
+            i: Cause.DEPENDENCY for i in through if index.segments[i].subject is Subject.CONTACT
+        }
+        plan.update(dict.fromkeys(direct, cause))
+        if plan:
+            plans[partner_id] = plan
+    return plans
+
+
+def _contact_plan(
+    index: SegmentIndex, causes: dict[int, Cause], own: ChangeSet, contact_id: int, cause: Cause
+) -> Plan:
+    """One contact's segments to evaluate: its company's plan, plus what its own change reads."""
+    if contact_id in own.contacts:
+        fields = own.contacts[contact_id]
+        causes = {
+            **causes,
+            **{s.id: cause for s in index.of(Subject.CONTACT) if s.reads_any(fields)},
+        }
+    return [
+        (index.segments[i], causes.get(i, Cause.DEPENDENCY))
+        for i in index.with_dependents(causes)
+        if index.segments[i].subject is Subject.CONTACT
+    ]
+
+
 async def _contacts(
     session: AsyncSession,
     index: SegmentIndex,
@@ -259,51 +300,48 @@ async def _contacts(
     now: datetime,
     cause: Cause,
 ) -> None:
-    segments = index.of(Subject.CONTACT)
-    if not segments:
+    if not index.of(Subject.CONTACT):
         return
-    # Which contact segments each partner change touches, and why.
-    partner_plans: dict[int, dict[int, Cause]] = {}
-    for partner_id, fields in changes.partners.items():
-        direct = {s.id for s in segments if fields is not None and s.reads_any(fields)}
-        through = set(index.with_dependents(moved_partner_segments.get(partner_id, ())))
-        plan = {
-            i: Cause.DEPENDENCY for i in through if index.segments[i].subject is Subject.CONTACT
-        }
-        plan.update(dict.fromkeys(direct, cause))
-        if plan:
-            partner_plans[partner_id] = plan
+    partner_plans = _partner_plans(index, changes, moved_partner_segments, cause)
     contact_rows = await load.contacts_of(session, partner_plans) if partner_plans else {}
     contact_rows.update(await load.contacts(session, set(changes.contacts) - set(contact_rows)))
-    plans: dict[int, list[tuple[CompiledSegment, Cause]]] = {}
-    for contact_id, row in contact_rows.items():
-        causes = dict(partner_plans.get(row.partner_id, {}))
-        if contact_id in changes.contacts:
-            fields = changes.contacts[contact_id]
-            causes.update({s.id: cause for s in segments if s.reads_any(fields)})
-        ordered = index.with_dependents(causes)
-        plans[contact_id] = [
-            (index.segments[i], causes.get(i, Cause.DEPENDENCY))
-            for i in ordered
-            if index.segments[i].subject is Subject.CONTACT
-        ]
+    plans = {
+        contact_id: _contact_plan(
+            index, partner_plans.get(row.partner_id, {}), changes, contact_id, cause
+        )
+        for contact_id, row in contact_rows.items()
+    }
     busy = [c for c, plan in plans.items() if plan]
-    if not busy:
-        return
-    await known.load(session, index, {contact_rows[c].partner_id for c in busy})
-    partner_rows, metric_rows, partner_held = known.rows, known.metrics, known.held
-    held = await load.memberships(session, [s.id for s in segments], busy)
+    if busy:
+        await _evaluate_contacts(
+            session, index, {c: contact_rows[c] for c in busy}, plans, known, moves, now
+        )
+
+
+async def _evaluate_contacts(
+    session: AsyncSession,
+    index: SegmentIndex,
+    rows: Mapping[int, Any],
+    plans: Mapping[int, Plan],
+    known: KnownPartners,
+    moves: Moves,
+    now: datetime,
+) -> None:
+    """Load what the planned rules read for these contacts, evaluate, record the moves."""
+    busy = list(rows)
+    await known.load(session, index, {row.partner_id for row in rows.values()})
+    held = await load.memberships(session, [s.id for s in index.of(Subject.CONTACT)], busy)
     reads = frozenset().union(*(s.reads for c in busy for s, _ in plans[c]))
     held_keys = await load.held(session, readable.keyed(reads), busy)
     overrides = await _overrides(session, index, {s.id for c in busy for s, _ in plans[c]}, busy)
     for contact_id in busy:
-        row = contact_rows[contact_id]
+        row = rows[contact_id]
         facts = Facts(
-            partner=partner_rows[row.partner_id],
-            metrics=metric_rows.get(row.partner_id),
+            partner=known.rows[row.partner_id],
+            metrics=known.metrics.get(row.partner_id),
             contact=row,
             held=load.held_by(held_keys, contact_id),
-            partner_segments=partner_held[row.partner_id],
+            partner_segments=known.held[row.partner_id],
             contact_segments=held[contact_id],
         )
         for segment, why in plans[contact_id]:

@@ -143,20 +143,21 @@ async def _locked(session: AsyncSession, key: str) -> Segment:
     return segment
 
 
-async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[str, Any]) -> Saved:
-    """Create (key None) or update a segment, then recompute what the change moves.
+@dataclass
+class _Definition:
+    """A segment's validated key, subject, name and description (before rule and lists)."""
 
-    `patch` uses SegmentInput names; omitted fields are unchanged.
-    """
-    problems = Problems(("input",))
-    await lock_catalogue(session)
-    index = await load_index(session)
-    segment: Segment | None = None
-    if key is not None:
-        segment = await _locked(session, key)
-    creating = segment is None
+    key: str
+    subject: Subject
+    name: str
+    description: str | None
+
+
+def _definition(
+    index: SegmentIndex, segment: Segment | None, patch: Mapping[str, Any], problems: Problems
+) -> _Definition | None:
     new_key = patch.get("key", segment.key if segment else None)
-    if creating:
+    if segment is None:
         if not is_key(new_key):
             problems.add(
                 ErrorCode.REQUIRED if new_key is None else ErrorCode.INVALID_VALUE,
@@ -197,79 +198,90 @@ async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[st
             )
         except ValueError as exc:
             problems.add(ErrorCode.INVALID_VALUE, f"description: {exc}.", "description")
-    problems.raise_if_any()
-    assert subject is not None
+    if problems or subject is None:
+        return None
+    return _Definition(new_key, subject, name, description)
 
-    previous_rule = segment.rule if segment is not None else None
-    rule_changed = "rule" in patch and patch["rule"] != previous_rule
+
+async def _rule(
+    session: AsyncSession,
+    index: SegmentIndex,
+    segment: Segment | None,
+    definition: _Definition,
+    rule: Any,
+    problems: Problems,
+) -> rules.Node | None:
+    """The parsed rule (None: no rule), checked for loops through segments and grants."""
+    if rule is None:
+        return None
+    own_id = segment.id if segment else -1
+    try:
+        node = rules.parse(
+            rule,
+            definition.subject,
+            index.catalogue,
+            _known_with(index, definition.key, definition.subject),
+            ("input", "rule"),
+        )
+    except DomainError as exc:
+        problems.items.extend(exc.problems)
+        return None
+    _check_cycles(index, node, own_id, problems)
+    await certifications.check_rule(session, index, own_id, node, problems)
+    return node
+
+
+async def save_segment(session: AsyncSession, key: str | None, patch: Mapping[str, Any]) -> Saved:
+    """Create (key None) or update a segment, then recompute what the change moves.
+
+    `patch` uses SegmentInput names; omitted fields are unchanged.
+    """
+    problems = Problems(("input",))
+    await lock_catalogue(session)
+    index = await load_index(session)
+    segment = await _locked(session, key) if key is not None else None
+    definition = _definition(index, segment, patch, problems)
+    problems.raise_if_any()
+    assert definition is not None
     rule = patch.get("rule", segment.rule if segment else None)
-    node: rules.Node | None = None
-    if rule is not None:
-        try:
-            node = rules.parse(
-                rule,
-                subject,
-                index.catalogue,
-                _known_with(index, new_key, subject),
-                ("input", "rule"),
-            )
-        except DomainError as exc:
-            problems.items.extend(exc.problems)
-        else:
-            _check_cycles(index, node, segment.id if segment else -1, problems)
-            await certifications.check_rule(
-                session, index, segment.id if segment else -1, node, problems
-            )
+    node = await _rule(session, index, segment, definition, rule, problems)
+    subject = definition.subject
     include = await _subject_ids(session, subject, patch.get("include"), problems, "include")
     exclude = await _subject_ids(session, subject, patch.get("exclude"), problems, "exclude")
     managers = await _manager_ids(session, patch.get("managerIds"), problems)
     problems.raise_if_any()
 
+    creating = segment is None
+    rule_changed = "rule" in patch and patch["rule"] != (segment.rule if segment else None)
+    lists_changed = "include" in patch or "exclude" in patch
     now = utcnow()
     if segment is None:
-        segment = Segment(key=new_key, subject=subject.value, created_at=now)
+        segment = Segment(key=definition.key, subject=subject.value, created_at=now)
         session.add(segment)
-    segment.name, segment.description = name, description
+    elif rule_changed or lists_changed or patch.keys() & {"name", "description", "managerIds"}:
+        segment.version += 1
+    segment.name, segment.description = definition.name, definition.description
     segment.rule = rule
     segment.reads = sorted(rules.reads(node)) if node is not None else []
     segment.time_dependent = node is not None and rules.is_time_dependent(node)
-    lists_changed = "include" in patch or "exclude" in patch
-    if not creating and (
-        rule_changed
-        or lists_changed
-        or "name" in patch
-        or "description" in patch
-        or "managerIds" in patch
-    ):
-        segment.version += 1
     segment.updated_at = now
     await session.flush()
     if rule_changed or creating:
         refs = rules.references(node) if node is not None else frozenset()
         await _replace(session, SegmentDependency, segment.id, [{"depends_on_id": r} for r in refs])
-    for kind, values in (("INCLUDE", "include"), ("EXCLUDE", "exclude")):
-        if values in patch:
-            chosen = include if kind == "INCLUDE" else exclude
-            await _replace(
-                session,
-                SegmentOverride,
-                segment.id,
-                [{"kind": kind, "subject_id": s} for s in chosen],
-                kind=kind,
-            )
+    for kind, name, chosen in (("INCLUDE", "include", include), ("EXCLUDE", "exclude", exclude)):
+        if name in patch:
+            rows = [{"kind": kind, "subject_id": s} for s in chosen]
+            await _replace(session, SegmentOverride, segment.id, rows, kind=kind)
     if "managerIds" in patch:
         await _replace(session, SegmentManager, segment.id, [{"staff_id": m} for m in managers])
     await session.flush()
-    joined = left = 0
-    if creating or rule_changed or lists_changed:
-        await bump_version(session)
-        fresh = await load_index(session)
-        cause = Cause.RULE_CHANGE if rule_changed else Cause.MANUAL
-        for moved_in, moved_out in (
-            await recompute_many(session, fresh, [segment.id], cause, now)
-        ).values():
-            joined, left = joined + moved_in, left + moved_out
-    return Saved(segment, joined, left)
+    if not (creating or rule_changed or lists_changed):
+        return Saved(segment, 0, 0)
+    await bump_version(session)
+    cause = Cause.RULE_CHANGE if rule_changed else Cause.MANUAL
+    moved = await recompute_many(session, await load_index(session), [segment.id], cause, now)
+    return Saved(segment, sum(j for j, _ in moved.values()), sum(v for _, v in moved.values()))
 
 
 async def delete_segment(session: AsyncSession, key: str) -> Segment:

@@ -189,33 +189,85 @@ def _ranked(field: Readable, catalogue: Catalogue, op: str, threshold: str) -> l
     return [e.value for e in catalogue.picklists.get(picklist, ()) if fits(e.rank)]
 
 
-def normalise(field: Readable, op: str, value: Any, catalogue: Catalogue) -> Test:
-    """The condition's internal test, or BadValue saying what the value should be."""
-    kind = field.kind
+def _presence_or_days(op: str, value: Any) -> Test:
     if op == "exists":
         if not isinstance(value, bool):
             raise BadValue(f"exists takes true or false, got {show(value)}")
         return Test("exists", value)
-    if op in ("withinLastDays", "olderThanDays"):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
-            raise BadValue(
-                f"{op} takes a whole number of days (0 to {MAX_DAYS}), got {show(value)}"
-            )
-        return Test("within" if op == "withinLastDays" else "older", value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+        raise BadValue(f"{op} takes a whole number of days (0 to {MAX_DAYS}), got {show(value)}")
+    return Test("within" if op == "withinLastDays" else "older", value)
+
+
+def _membership(kind: Kind, op: str, value: Any) -> Test:
+    """contains / containsAny / startsWith: in a list, or within text (any case)."""
     if kind is Kind.LIST:
         if op == "contains":
             return Test("listHas", _text(value))
         return Test("listHasAny", tuple(_text(v) for v in _list(value, "text values")))
-    if kind is Kind.TEXT and op in ("contains", "startsWith"):
-        text = _text(value)
-        if not text:
-            raise BadValue(f"{op} needs some text to look for")
-        return Test("textContains" if op == "contains" else "textStartsWith", text)
-    if kind is Kind.TEXT and op == "containsAny":
+    if op == "containsAny":
         texts = tuple(_text(v) for v in _list(value, "text values"))
         if not all(texts):
             raise BadValue("containsAny needs non-empty texts to look for")
         return Test("textContainsAny", texts)
+    text = _text(value)
+    if not text:
+        raise BadValue(f"{op} needs some text to look for")
+    return Test("textContains" if op == "contains" else "textStartsWith", text)
+
+
+def _between(field: Readable, value: Any, catalogue: Catalogue) -> Test:
+    if not isinstance(value, list) or len(value) != 2:
+        raise BadValue(f"between takes [low, high], got {show(value)}")
+    low, high = (_scalar(field, v) for v in value)
+    if field.kind is Kind.RANKED:
+        allowed = set(_ranked(field, catalogue, "gte", low)) & set(
+            _ranked(field, catalogue, "lte", high)
+        )
+        if not allowed:
+            raise BadValue(
+                f"between needs [low, high] with low ranked at most high, got {show(value)}"
+            )
+        return Test("in", tuple(v for v in field.choices if v in allowed))
+    if field.kind is Kind.DATETIME:
+        start, end = _datetime_range(low, "gte"), _datetime_range(high, "lte")
+        bounds = Range(start.low, True, end.high, end.high_inclusive)
+    else:
+        bounds = Range(low, True, high, True)
+    if bounds.low > bounds.high:
+        raise BadValue(f"between needs [low, high] with low <= high, got {show(value)}")
+    return Test("ranges", (bounds,))
+
+
+ORDERED = {
+    "lt": lambda v: Range(None, True, v, False),
+    "lte": lambda v: Range(None, True, v, True),
+    "gt": lambda v: Range(v, False, None),
+    "gte": lambda v: Range(v, True, None),
+}
+
+
+def _compare(field: Readable, op: str, value: Any, catalogue: Catalogue) -> Test:
+    """eq, ne, lt, lte, gt, gte against one value."""
+    scalar = _scalar(field, value)
+    if field.kind is Kind.RANKED and op in ORDERED:
+        return Test("in", tuple(_ranked(field, catalogue, op, scalar)))
+    if field.kind is Kind.DATETIME:
+        if op == "ne":
+            return Test("notRanges", (_datetime_range(scalar, "eq"),))
+        return Test("ranges", (_datetime_range(scalar, op),))
+    if op in ORDERED:
+        return Test("ranges", (ORDERED[op](scalar),))
+    return Test(op, scalar)  # eq / ne
+
+
+def normalise(field: Readable, op: str, value: Any, catalogue: Catalogue) -> Test:
+    """The condition's internal test, or BadValue saying what the value should be."""
+    kind = field.kind
+    if op in ("exists", "withinLastDays", "olderThanDays"):
+        return _presence_or_days(op, value)
+    if kind is Kind.LIST or (kind is Kind.TEXT and op in ("contains", "containsAny", "startsWith")):
+        return _membership(kind, op, value)
     if op in ("in", "notIn"):
         values = [_scalar(field, v) for v in _list(value, f"{kind.value} values")]
         if kind is Kind.DATETIME:
@@ -223,43 +275,5 @@ def normalise(field: Readable, op: str, value: Any, catalogue: Catalogue) -> Tes
             return Test("ranges" if op == "in" else "notRanges", ranges)
         return Test(op, tuple(dict.fromkeys(values)))
     if op == "between":
-        if not isinstance(value, list) or len(value) != 2:
-            raise BadValue(f"between takes [low, high], got {show(value)}")
-        low, high = (_scalar(field, v) for v in value)
-        if kind is Kind.RANKED:
-            allowed = set(_ranked(field, catalogue, "gte", low)) & set(
-                _ranked(field, catalogue, "lte", high)
-            )
-            if not allowed:
-                raise BadValue(
-                    f"between needs [low, high] with low ranked at most high, got {show(value)}"
-                )
-            return Test("in", tuple(v for v in field.choices if v in allowed))
-        if kind is Kind.DATETIME:
-            start, end = _datetime_range(low, "gte"), _datetime_range(high, "lte")
-            bounds = Range(start.low, True, end.high, end.high_inclusive)
-        else:
-            bounds = Range(low, True, high, True)
-        if bounds.low > bounds.high:
-            raise BadValue(f"between needs [low, high] with low <= high, got {show(value)}")
-        return Test("ranges", (bounds,))
-    scalar = _scalar(field, value)
-    if kind is Kind.RANKED and op in ("lt", "lte", "gt", "gte"):
-        return Test("in", tuple(_ranked(field, catalogue, op, scalar)))
-    if kind is Kind.DATETIME:
-        if op == "ne":
-            return Test("notRanges", (_datetime_range(scalar, "eq"),))
-        return Test("ranges", (_datetime_range(scalar, op),))
-    if op in ("lt", "lte", "gt", "gte"):
-        return Test(
-            "ranges",
-            (
-                {
-                    "lt": Range(None, True, scalar, False),
-                    "lte": Range(None, True, scalar, True),
-                    "gt": Range(scalar, False, None),
-                    "gte": Range(scalar, True, None),
-                }[op],
-            ),
-        )
-    return Test(op, scalar)  # eq / ne
+        return _between(field, value, catalogue)
+    return _compare(field, op, value, catalogue)

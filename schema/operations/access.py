@@ -15,9 +15,9 @@ from schema.access import (
     AuditEntry,
     FieldPolicy,
 )
-from schema.common import Connection, UserError
+from schema.common import Connection
 from schema.inputs import provided
-from schema.payloads import ConfigPayload
+from schema.payloads import ConfigPayload, config_payload
 from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 
 CONFIGURE = Allow(staff=ADMIN)
@@ -82,10 +82,7 @@ class Mutation:
         self, info: Info, action: Action, audience: AudienceInput | None = None
     ) -> ConfigPayload:
         result = await resolve.set_action_policy(info, action, _audience(audience))
-        return ConfigPayload(
-            id=strawberry.ID(result.value) if result.value else None,
-            errors=UserError.from_problems(result.problems),
-        )
+        return config_payload(result)
 
     @mutation(
         "Hide one field of Partner, PartnerMetrics, Contact, Deal or Quote from contacts "
@@ -101,7 +98,4 @@ class Mutation:
         audience: AudienceInput | None = None,
     ) -> ConfigPayload:
         result = await resolve.set_field_policy(info, type_name, field_name, _audience(audience))
-        return ConfigPayload(
-            id=strawberry.ID(result.value) if result.value else None,
-            errors=UserError.from_problems(result.problems),
-        )
+        return config_payload(result)

@@ -15,8 +15,7 @@ from schema.catalogue import (
     PicklistValue,
     PicklistValueInput,
 )
-from schema.common import UserError
-from schema.payloads import ConfigPayload
+from schema.payloads import ConfigPayload, config_payload
 from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 
 READ_CATALOGUE = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
@@ -52,10 +51,7 @@ class Mutation:
     ) -> ConfigPayload:
         specs = [PicklistValueSpec(v.value, v.label, v.rank) for v in values]
         result = await resolve.set_picklist(info, field, specs)
-        return ConfigPayload(
-            id=strawberry.ID(result.value) if result.value else None,
-            errors=UserError.from_problems(result.problems),
-        )
+        return config_payload(result)
 
     @mutation(
         "Declare a typed custom attribute (or relabel one); its type cannot change later.",
@@ -70,7 +66,4 @@ class Mutation:
         label: str | None = None,
     ) -> ConfigPayload:
         result = await resolve.define_attribute(info, subject, key, type, label)
-        return ConfigPayload(
-            id=strawberry.ID(result.value) if result.value else None,
-            errors=UserError.from_problems(result.problems),
-        )
+        return config_payload(result)

@@ -19,6 +19,9 @@ from schema.payloads import (
     DeletePayload,
     InviteContactPayload,
     LoginPayload,
+    delete_payload,
+    payload,
+    same,
 )
 from schema.roots import ADMIN, Allow, mutation, query
 
@@ -71,10 +74,12 @@ class Mutation:
         self, info: Info, partner_id: strawberry.ID, email: str, name: str, role: ContactRole
     ) -> InviteContactPayload:
         result = await resolve.invite_contact(info, partner_id, email, name, role)
-        if result.value is None:
-            return InviteContactPayload(errors=UserError.from_problems(result.problems))
-        contact, token = result.value
-        return InviteContactPayload(contact=contact, invitation_token=token)
+        return payload(
+            InviteContactPayload,
+            result,
+            contact=lambda done: done[0],
+            invitation_token=lambda done: done[1],
+        )
 
     @mutation(
         "Change a contact's role (partner admins: their own company only). A company's last "
@@ -85,7 +90,7 @@ class Mutation:
         self, info: Info, contact_id: strawberry.ID, role: ContactRole
     ) -> ContactPayload:
         result = await resolve.set_contact_role(info, contact_id, role)
-        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
+        return payload(ContactPayload, result, contact=same)
 
     @mutation(
         "Deactivate a contact: its sessions stop working at once. A company's last active "
@@ -94,7 +99,7 @@ class Mutation:
     )
     async def deactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
         result = await resolve.deactivate_contact(info, contact_id)
-        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
+        return payload(ContactPayload, result, contact=same)
 
     @mutation(
         "Create an integrator API key. Scopes: partners:read, partners:write, segments:read, "
@@ -104,12 +109,14 @@ class Mutation:
     )
     async def create_api_key(self, info: Info, name: str, scopes: list[str]) -> ApiKeyPayload:
         result = await resolve.create_api_key(info, name, scopes)
-        if result.value is None:
-            return ApiKeyPayload(errors=UserError.from_problems(result.problems))
-        key, secret = result.value
-        return ApiKeyPayload(id=strawberry.ID(ids.encode("ApiKey", key.id)), secret=secret)
+        return payload(
+            ApiKeyPayload,
+            result,
+            id=lambda done: strawberry.ID(ids.encode("ApiKey", done[0].id)),
+            secret=lambda done: done[1],
+        )
 
     @mutation("Revoke an API key; it stops working at once.", ADMIN_ONLY)
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> DeletePayload:
         result = await resolve.revoke_api_key(info, id)
-        return DeletePayload(deleted=result.ok, errors=UserError.from_problems(result.problems))
+        return delete_payload(result)

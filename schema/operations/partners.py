@@ -7,11 +7,17 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from resolvers import partners as resolve
-from schema.common import Connection, UserError
+from schema.common import Connection
 from schema.contact import Contact
 from schema.inputs import provided
 from schema.partner import Partner, PartnerFilter, PartnerInput
-from schema.payloads import ContactPayload, PartnerPayload, UpsertPartnersPayload
+from schema.payloads import (
+    ContactPayload,
+    PartnerPayload,
+    UpsertPartnersPayload,
+    payload,
+    same,
+)
 from schema.roots import ADMIN, ALL_STAFF, EDITORS, Allow, mutation, query
 
 READ_PARTNERS = Allow(staff=ALL_STAFF, contacts=True, scopes={"partners:read", "partners:write"})
@@ -49,7 +55,7 @@ class Mutation:
     @mutation("Create a partner company.", CREATE_PARTNERS)
     async def create_partner(self, info: Info, input: PartnerInput) -> PartnerPayload:
         result = await resolve.create_partner(info, provided(input))
-        return PartnerPayload(partner=result.value, errors=UserError.from_problems(result.problems))
+        return payload(PartnerPayload, result, partner=same)
 
     @mutation(
         "Change a partner. With expectedVersion, a stale version is VERSION_CONFLICT.",
@@ -63,7 +69,7 @@ class Mutation:
         expected_version: int | None = None,
     ) -> PartnerPayload:
         result = await resolve.update_partner(info, id, provided(input), expected_version)
-        return PartnerPayload(partner=result.value, errors=UserError.from_problems(result.problems))
+        return payload(PartnerPayload, result, partner=same)
 
     @mutation(
         "Create or update partners keyed by externalId, all or nothing (at most 1000 per "
@@ -74,12 +80,12 @@ class Mutation:
         self, info: Info, inputs: list[PartnerInput]
     ) -> UpsertPartnersPayload:
         result = await resolve.upsert_partners(info, [provided(i) for i in inputs])
-        if not result.ok or result.value is None:
-            return UpsertPartnersPayload(errors=UserError.from_problems(result.problems))
-        return UpsertPartnersPayload(
-            partners=[c.partner for c in result.value],
-            created=sum(c.created for c in result.value),
-            updated=sum(not c.created for c in result.value),
+        return payload(
+            UpsertPartnersPayload,
+            result,
+            partners=lambda changes: [c.partner for c in changes],
+            created=lambda changes: sum(c.created for c in changes),
+            updated=lambda changes: sum(not c.created for c in changes),
         )
 
     @mutation("Change a contact's title or custom attributes.", EDIT_PARTNERS)
@@ -96,4 +102,4 @@ class Mutation:
             if value is not strawberry.UNSET
         }
         result = await resolve.update_contact_record(info, id, patch)
-        return ContactPayload(contact=result.value, errors=UserError.from_problems(result.problems))
+        return payload(ContactPayload, result, contact=same)

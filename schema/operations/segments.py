@@ -11,7 +11,7 @@ from domain.segments.readable import Subject
 from resolvers import segments as resolve
 from schema.common import UserError
 from schema.inputs import provided
-from schema.payloads import DeletePayload
+from schema.payloads import DeletePayload, delete_payload, payload, same
 from schema.roots import ADMIN, ALL_STAFF, Allow, mutation, query
 from schema.segment import (
     READ_MEMBERS,
@@ -89,7 +89,7 @@ class Mutation:
     )
     async def create_segment(self, info: Info, input: SegmentInput) -> SegmentPayload:
         result = await resolve.save(info, None, provided(input))
-        return SegmentPayload(segment=result.value, errors=UserError.from_problems(result.problems))
+        return payload(SegmentPayload, result, segment=same)
 
     @mutation(
         "Change a segment. A new rule or new lists recompute it and the segments that "
@@ -98,7 +98,7 @@ class Mutation:
     )
     async def update_segment(self, info: Info, key: str, input: SegmentInput) -> SegmentPayload:
         result = await resolve.save(info, key, provided(input))
-        return SegmentPayload(segment=result.value, errors=UserError.from_problems(result.problems))
+        return payload(SegmentPayload, result, segment=same)
 
     @mutation(
         "Delete a segment. SEGMENT_IN_USE while an audience or another rule names it.",
@@ -106,4 +106,4 @@ class Mutation:
     )
     async def delete_segment(self, info: Info, key: str) -> DeletePayload:
         result = await resolve.delete(info, key)
-        return DeletePayload(deleted=result.ok, errors=UserError.from_problems(result.problems))
+        return delete_payload(result)
