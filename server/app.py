@@ -24,20 +24,36 @@ from domain.segments import schedule
 from resolvers.context import Runtime
 from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
-from server.middleware import BodyLimits, CsrfGuard, RequestId
+from server.middleware import BodyLimits, CsrfGuard, RequestDeadline, RequestId, stop
 from server.settings import Settings
 
 log = logging.getLogger("partnerscope")
+# /healthz answers within this, whatever the database does (probes often allow 2 s or less).
+HEALTH_CHECK_SECONDS = 1.5
+
+
+def _unhealthy() -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+
+async def _select_one(db: Database) -> None:
+    async with db.read() as session:
+        await session.execute(text("SELECT 1"))
 
 
 async def healthz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
+    check = asyncio.create_task(_select_one(runtime.db))
+    await asyncio.wait({check}, timeout=HEALTH_CHECK_SECONDS)
+    if not check.done():
+        stop(check)  # its cleanup may wait on a stalled connection; the answer does not
+        log.warning("health check failed: no answer within %g s", HEALTH_CHECK_SECONDS)
+        return _unhealthy()
     try:
-        async with runtime.db.read() as session:
-            await session.execute(text("SELECT 1"))
+        check.result()
     except Exception as exc:  # any database failure means "not healthy", with the reason logged
-        log.warning("health check failed: %s", exc)
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        log.warning("health check failed: %r", exc)
+        return _unhealthy()
     return JSONResponse({"status": "ok", "database": runtime.db.dialect})
 
 
@@ -62,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = open_database(settings.database_url)
+        db = open_database(settings.database_url, settings.database_timeouts())
         app.state.runtime = Runtime(
             db=db,
             tokens=TokenIssuer(secret, timedelta(seconds=settings.token_ttl_seconds)),
@@ -90,8 +106,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.dispose()
 
     graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")
-    guarded = BodyLimits(
-        CsrfGuard(graphql), settings.max_body_bytes, settings.body_read_timeout_seconds
+    guarded = RequestDeadline(
+        BodyLimits(CsrfGuard(graphql), settings.max_body_bytes, settings.body_read_timeout_seconds),
+        settings.request_timeout_seconds,
     )
     return Starlette(
         routes=[Route("/healthz", healthz), Route("/graphql", guarded, methods=["GET", "POST"])],

@@ -2,7 +2,8 @@
 
 A request the GraphQL layer cannot even read (not JSON, not an object, a batch, `query`
 not a string...) is answered HTTP 400 with the GraphQL error shape and the request id,
-never Strawberry's plain-text reply or a stack trace.
+never Strawberry's plain-text reply or a stack trace. A database that cannot be reached
+while the request is authenticated is answered 503 with `Retry-After`, in the same shape.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 
+from domain.db import is_unavailable
 from permissions.authenticate import authenticate
 from permissions.viewer import load_viewer
 from resolvers.context import Context, Runtime
@@ -30,6 +32,9 @@ log = logging.getLogger("partnerscope.http")
 # JSON in a request nests at most this deep (a rule at the 16-level limit needs about 40).
 MAX_JSON_DEPTH = 100
 INTERNAL = "Internal server error. Quote the request id when reporting it."
+UNAVAILABLE = (
+    "The database is unavailable; try again shortly. Quote the request id when reporting it."
+)
 _JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
@@ -110,7 +115,11 @@ class PartnerScopeGraphQL(GraphQL):
             raise  # answered by BodyLimits (413, 408)
         except ClientDisconnect:
             return  # nobody is left to answer
-        except Exception:  # the request never reached GraphQL's error policy: mask it here
+        except Exception as exc:  # the request never reached GraphQL's error policy: mask it
+            if is_unavailable(exc):  # e.g. checking credentials against a database that is down
+                log.warning("request %s: database unavailable: %r", request_id, exc)
+                await reply(send, 503, UNAVAILABLE, request_id)
+                return
             log.exception("unexpected error in request %s", request_id)
             await reply(send, 500, INTERNAL, request_id)
             return

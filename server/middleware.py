@@ -1,13 +1,16 @@
-"""HTTP-level guards in front of /graphql: request ids, body size and read deadline, CSRF.
+"""HTTP-level guards in front of /graphql: request ids, a deadline, body size and read
+deadline, CSRF.
 
 Every refusal here has the GraphQL error shape, `{"errors": [{"message", "extensions":
-{"code", "requestId"}}]}`, and every response carries the request's `X-Request-Id`.
+{"code", "requestId"}}]}` (with `"data": null` when the server, not the request, failed),
+and every response carries the request's `X-Request-Id`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -21,7 +24,13 @@ CODES = {
     405: "METHOD_NOT_ALLOWED",
     408: "REQUEST_TIMEOUT",
     413: "PAYLOAD_TOO_LARGE",
+    500: "INTERNAL_SERVER_ERROR",
+    503: "INTERNAL_SERVER_ERROR",
 }
+# How long a client told 503 should wait before trying again.
+RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger("partnerscope.http")
 
 
 def request_id_of(scope: Scope) -> str:
@@ -33,16 +42,23 @@ def request_id_of(scope: Scope) -> str:
 def error_body(status: int, message: str, request_id: str) -> bytes:
     code = CODES.get(status, "BAD_REQUEST")
     error = {"message": message, "extensions": {"code": code, "requestId": request_id}}
+    if status >= 500:  # a request that could run but was not answered: no data
+        return json.dumps({"errors": [error], "data": None}).encode()
     return json.dumps({"errors": [error]}).encode()
 
 
 async def reply(
     send: Send, status: int, message: str, request_id: str, *, close: bool = False
 ) -> None:
-    """Answer with the GraphQL error shape; `close` ends the connection after it."""
+    """Answer with the GraphQL error shape; `close` ends the connection after it.
+
+    A 503 says when to try again (`Retry-After`).
+    """
     headers = [(b"content-type", b"application/json")]
     if close:
         headers.append((b"connection", b"close"))
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": error_body(status, message, request_id)})
 
@@ -71,6 +87,72 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+_stopped: set[asyncio.Task[Any]] = set()
+
+
+def stop(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` without waiting for it to end.
+
+    Its cleanup can itself wait on the database (rolling back on a connection the network
+    stalled waits for the client-side statement timeout), and the caller should not.
+    """
+    task.cancel()
+    _stopped.add(task)
+    task.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    _stopped.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a stopped task ended with %r", task.exception())
+
+
+class RequestDeadline:
+    """A request that has not begun its answer `seconds` after it arrived is answered 503.
+
+    The request is cancelled (a transaction it holds rolls back) but not waited for. The
+    answer itself is not timed: once it has begun, it is sent whole.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float | None) -> None:
+        self.app = app
+        self.seconds = seconds or None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds is None:
+            await self.app(scope, receive, send)
+            return
+        started = stopped = False
+
+        async def answering(message: Message) -> None:
+            nonlocal started
+            if stopped:
+                return  # answered already
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        request = asyncio.create_task(self.app(scope, receive, answering))
+        try:
+            await asyncio.wait({request}, timeout=self.seconds)
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
+        if request.done() or started:
+            await request
+            return
+        stopped = True
+        stop(request)
+        request_id = request_id_of(scope)
+        log.warning("request %s stopped: no answer within %g s", request_id, self.seconds)
+        await reply(
+            send,
+            503,
+            f"The request did not complete within {self.seconds:g} s; try again shortly. "
+            "Quote the request id when reporting it.",
+            request_id,
+        )
 
 
 class BodyRefused(Exception):

@@ -10,6 +10,7 @@ from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from domain.db import Timeouts
 from schema.documents import Introspection
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./partnerscope.db"
@@ -57,6 +58,22 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For/-Proto are trusted for the client's address ("*": any).
     forwarded_allow_ips: str = "127.0.0.1"
 
+    # ---- A slow or unreachable database (docs/api.md, "When the database fails"). 0 leaves
+    # a database bound to the driver (none for statements, 60 s to connect, 30 s for the
+    # pool) and turns the request deadline off.
+    # Longest statement on PostgreSQL, lock waits included (requests' statements take
+    # milliseconds, a rule save's recompute statements 0.1-0.5 s at 250,000 contacts);
+    # the client gives up a second later, so a frozen network ends too.
+    database_statement_timeout_seconds: float = 15.0
+    # Opening a PostgreSQL connection (a healthy server answers within milliseconds).
+    database_connect_timeout_seconds: float = 5.0
+    # Waiting for a free pooled connection when every one is busy.
+    database_pool_timeout_seconds: float = 5.0
+    # Whole /graphql request: past it the answer is 503 with Retry-After. Above the
+    # statement timeout, so a request can still report its own slow statement; below
+    # the reverse proxy's upstream timeout (60 s in the nginx example).
+    request_timeout_seconds: float = 30.0
+
     @field_validator("limit_concurrency", mode="before")
     @classmethod
     def _no_limit_when_empty(cls, value: object) -> object:
@@ -65,6 +82,13 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    def database_timeouts(self) -> Timeouts:
+        return Timeouts(
+            statement=self.database_statement_timeout_seconds or None,
+            connect=self.database_connect_timeout_seconds or None,
+            pool=self.database_pool_timeout_seconds or None,
+        )
 
     def redacted_database_url(self) -> str:
         return make_url(self.database_url).render_as_string(hide_password=True)
