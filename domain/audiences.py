@@ -265,3 +265,20 @@ async def used_by(session: AsyncSession, segment_key: str) -> list[str]:
         )
         found += [f"{user.label} {name}" for name in names]
     return found
+
+
+# What a viewer's audiences admit, decided once per request (permissions.viewer.Access):
+# the ids of the audiences it matches, or None for staff and API keys (no audience gates them).
+Matched = frozenset[int] | None
+
+
+def admits(matched: Matched, audience_id: int | None) -> bool:
+    """Whether a row gated by `audience_id` (None: every contact) is for this viewer."""
+    return matched is None or audience_id is None or audience_id in matched
+
+
+def admitted(matched: Matched, audience_column: Any) -> ColumnElement[bool]:
+    """SQL: rows whose audience admits this viewer (lists that can grow: assets, courses...)."""
+    if matched is None:
+        return true()
+    return or_(audience_column.is_(None), audience_column.in_(sorted(matched)))

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import aliased
 
-from domain import visibility
+from domain import audiences, visibility
+from domain.audiences import AudienceSpec
 from domain.db import Database
 from domain.models import (
     MembershipEvent,
@@ -265,5 +266,18 @@ def event_counts(
                     )
                 counts.update(dict((await session.execute(query)).all()))
         return [counts.get(segment_id, 0) for segment_id, _ in keys]
+
+    return load
+
+
+def audiences_by_id(
+    db: Database,
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[AudienceSpec | None]]]:
+    """The audience behind each id (configuration objects show who they are for)."""
+
+    async def load(keys: Sequence[int]) -> list[AudienceSpec | None]:
+        async with db.read() as session:
+            found = await audiences.specs(session, keys)
+        return [found.get(key) for key in keys]
 
     return load

@@ -12,7 +12,7 @@ from __future__ import annotations
 from domain import certifications, metrics
 from domain.audiences import AudienceUser
 from domain.metrics import Source
-from domain.models import ActionPolicy, Certification, FieldPolicy
+from domain.models import ActionPolicy, Certification, FieldPolicy, Layout
 from domain.segments.hooks import Subscriber
 
 METRIC_SOURCES: tuple[Source, ...] = (
@@ -31,4 +31,5 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
         FieldPolicy.type_name + "." + FieldPolicy.field_name,
     ),
     AudienceUser("certification", Certification.award_audience_id, Certification.key),
+    AudienceUser("layout", Layout.audience_id, Layout.entity + "/" + Layout.record_type),
 )

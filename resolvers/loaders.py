@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from domain import loading
+from domain.audiences import AudienceSpec
 from domain.db import Database
 from domain.loading import PageKey
 from domain.models import (
@@ -105,3 +106,7 @@ class Loaders:
     @cached_property
     def event_count_by_segment(self) -> DataLoader[tuple[int, str], int]:
         return DataLoader(loading.event_counts(self.db, self.principal))
+
+    @cached_property
+    def audience_by_id(self) -> DataLoader[int, AudienceSpec | None]:
+        return DataLoader(loading.audiences_by_id(self.db))

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 from permissions.field_policies import HiddenFields, govern
 from schema.documents import DocumentGuard
 from schema.error_policy import apply_error_policy
-from schema.operations import access, catalogue, identity, node, partners, segments
+from schema.operations import access, catalogue, identity, layouts, node, partners, segments
 
 QUERIES = (
     identity.Query,
@@ -27,6 +27,7 @@ MUTATIONS = (
     catalogue.Mutation,
     segments.Mutation,
     access.Mutation,
+    layouts.Mutation,
 )
 
 

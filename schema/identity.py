@@ -7,17 +7,21 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain import ids, models
+from domain import ids, layouts, models
 from domain import principal as domain_principal
 from domain.principal import Principal, PrincipalKind
 from permissions import actions
+from resolvers import layouts as resolve_layouts
 from schema.access import Capabilities
+from schema.layout import LayoutEntity
 
 if TYPE_CHECKING:
+    from schema.layout import Layout
     from schema.partner import Partner
     from schema.segment import SegmentRef
 
 PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
+LayoutRef = Annotated["Layout", strawberry.lazy("schema.layout")]
 SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
 ContactRole = strawberry.enum(domain_principal.ContactRole, name="ContactRole")
@@ -96,6 +100,12 @@ class Viewer:
             manage_team=actions.MANAGE_TEAM.allows(root, access),
             editable_profile_fields=[],
         )
+
+    @strawberry.field(
+        description="One layout per record type this viewer may use (staff: every layout)."
+    )
+    async def layouts(self, info: Info, entity: LayoutEntity) -> list[LayoutRef]:
+        return await resolve_layouts.for_viewer(info, layouts.LayoutEntity(entity))
 
     @strawberry.field(description="Set when a staff member sees this portal through X-View-As.")
     async def previewed_by(

@@ -5,6 +5,7 @@ from domain.models.audit import AuditEntry
 from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
 from domain.models.enablement import Certification
+from domain.models.experience import Layout
 from domain.models.identity import ApiKey, Invitation, StaffMember
 from domain.models.partners import Contact, Partner, PartnerMetrics
 from domain.models.segments import (
@@ -34,6 +35,7 @@ __all__ = [
     "CourseCompletion",
     "FieldPolicy",
     "Invitation",
+    "Layout",
     "MembershipEvent",
     "Partner",
     "PartnerMetrics",
