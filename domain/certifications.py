@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, insert, literal, select
+from sqlalchemy import CursorResult, Select, and_, delete, exists, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences
@@ -24,6 +25,7 @@ from domain.clock import utcnow
 from domain.contacts import contacts_changed
 from domain.errors import ErrorCode, Problems
 from domain.models import Certification, Contact, ContactCertification
+from domain.models.base import UTCDateTime
 from domain.segments import hooks, rules
 from domain.segments.index import SegmentIndex, load_index
 
@@ -56,16 +58,64 @@ async def award(session: AsyncSession, contact: Contact, key: str, source: Sourc
 
 async def withdraw(session: AsyncSession, contact: Contact, key: str) -> bool:
     """Stop holding certification `key`; False when it was not held."""
-    result = await session.execute(
-        delete(ContactCertification).where(
-            ContactCertification.contact_id == contact.id,
-            ContactCertification.certification_key == key,
-        )
+    # A DELETE answers a CursorResult; session.execute() is typed for any statement.
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            delete(ContactCertification).where(
+                ContactCertification.contact_id == contact.id,
+                ContactCertification.certification_key == key,
+            )
+        ),
     )
     if not result.rowcount:
         return False
     await contacts_changed(session, {contact.id: contact.partner_id}, CHANGED)
     return True
+
+
+async def award_many(
+    session: AsyncSession, key: str, contact_ids: Select[Any], source: Source
+) -> dict[int, int]:
+    """Award `key` to the contacts `contact_ids` selects that do not hold it yet, with one
+    INSERT ... SELECT; {contact id: partner id} of those awarded. The caller moves their
+    memberships (contacts_changed with CHANGED)."""
+    not_held = ~exists(
+        select(literal(1)).where(
+            ContactCertification.contact_id == Contact.id,
+            ContactCertification.certification_key == key,
+        )
+    )
+    chosen = Contact.id.in_(contact_ids.scalar_subquery())
+    found = await session.execute(select(Contact.id, Contact.partner_id).where(chosen, not_held))
+    awarded = {contact_id: partner_id for contact_id, partner_id in found}
+    if awarded:
+        now = literal(utcnow(), UTCDateTime())
+        await session.execute(
+            insert(ContactCertification).from_select(
+                ["contact_id", "certification_key", "source", "since"],
+                select(Contact.id, literal(key), literal(source.value), now).where(
+                    chosen, not_held
+                ),
+            )
+        )
+    return awarded
+
+
+async def withdraw_everywhere(session: AsyncSession, key: str) -> dict[int, int]:
+    """Nobody holds `key` any more (its definition is removed); {contact id: partner id} of
+    the former holders. The caller moves their memberships (contacts_changed with CHANGED)."""
+    found = await session.execute(
+        select(Contact.id, Contact.partner_id)
+        .join(ContactCertification, ContactCertification.contact_id == Contact.id)
+        .where(ContactCertification.certification_key == key)
+    )
+    holders = {contact_id: partner_id for contact_id, partner_id in found}
+    if holders:
+        await session.execute(
+            delete(ContactCertification).where(ContactCertification.certification_key == key)
+        )
+    return holders
 
 
 # ---------------------------------------------------------------- held by audience
@@ -78,13 +128,12 @@ class AwardedByAudience:
 
 
 async def _awarded_by_audience(session: AsyncSession) -> list[AwardedByAudience]:
-    rows = list(
-        await session.execute(
-            select(Certification.key, Certification.award_audience_id).where(
-                Certification.award_audience_id.is_not(None)
-            )
+    found = await session.execute(
+        select(Certification.key, Certification.award_audience_id).where(
+            Certification.award_audience_id.is_not(None)
         )
     )
+    rows = [(key, audience_id) for key, audience_id in found if audience_id is not None]
     specs = await audiences.specs(session, [audience_id for _, audience_id in rows])
     return [AwardedByAudience(key, specs[audience_id]) for key, audience_id in rows]
 
@@ -112,7 +161,7 @@ async def follow_audiences(session: AsyncSession, change: hooks.AudienceChange) 
 
 
 async def _follow(
-    session: AsyncSession, certification: AwardedByAudience, checked: object
+    session: AsyncSession, certification: AwardedByAudience, checked: Select[Any]
 ) -> dict[int, int]:
     """{contact id: partner id} of the contacts granted or withdrawn `certification`."""
     key = certification.key

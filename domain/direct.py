@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import UpdateBase
 
 Processor = Callable[[Any], Any] | None
 # build(in_ids) -> statement, where in_ids(column) tests the column against the ids given.
@@ -62,11 +63,11 @@ async def _driver(connection: AsyncConnection) -> Any:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    row: type
+    make_row: Callable[[Iterable[Any]], tuple[Any, ...]]
     processors: tuple[Processor, ...]
 
     def decode(self, raw: Sequence[Any]) -> Any:
-        return self.row._make(
+        return self.make_row(
             value if process is None or value is None else process(value)
             for process, value in zip(self.processors, raw, strict=True)
         )
@@ -88,7 +89,8 @@ class DirectSelect:
             columns = list(self._sqlite.selected_columns)
             self._compiled = _Compiled(
                 sql=str(compiled),
-                row=namedtuple("Row", [c.key for c in columns]),  # type: ignore[misc]
+                # typeshed types a namedtuple with run-time fields as a plain tuple class.
+                make_row=namedtuple("Row", self._sqlite.selected_columns.keys())._make,  # type: ignore[attr-defined]
                 processors=tuple(
                     c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
                 ),
@@ -113,7 +115,7 @@ class DirectWrite:
     Name every parameter with `bindparam` (an insert lists its values explicitly).
     """
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: UpdateBase) -> None:
         self.statement = statement
         self._compiled: tuple[str, tuple[str, ...], tuple[Processor, ...]] | None = None
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import SelectBase, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Contact
@@ -28,7 +27,7 @@ class AudienceChange:
 
     # Segments that moved; None when anything about the contacts may matter (a role).
     segment_ids: frozenset[int] | None
-    contacts: Select[Any]  # one column: contact ids
+    contacts: SelectBase  # one column: contact ids
 
     def names_any(self, segment_ids: Iterable[int]) -> bool:
         return self.segment_ids is None or not self.segment_ids.isdisjoint(segment_ids)
@@ -49,7 +48,7 @@ async def notify(session: AsyncSession, change: AudienceChange) -> None:
         await subscriber(session, change)
 
 
-def moved_subjects(segment_id: int, subject: Subject, subject_ids: Select[Any]) -> AudienceChange:
+def moved_subjects(segment_id: int, subject: Subject, subject_ids: SelectBase) -> AudienceChange:
     """One segment's joiners and leavers (a select of subject ids) as contacts to re-check."""
     if subject is Subject.CONTACT:
         return AudienceChange(frozenset({segment_id}), subject_ids)

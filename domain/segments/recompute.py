@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
+    CursorResult,
     Integer,
     MetaData,
     Table,
@@ -142,20 +143,27 @@ async def recompute(
     )
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
     event_columns = ["segment_id", "subject_id", "change", "cause", "at"]
-    joined = await session.execute(
-        insert(MembershipEvent).from_select(
-            event_columns, select(sid, _joiners.c.id, literal("JOINED"), why, at)
-        )
+    # DML answers a CursorResult (with rowcount); session.execute() is typed for any statement.
+    joined = cast(
+        CursorResult[Any],
+        await session.execute(
+            insert(MembershipEvent).from_select(
+                event_columns, select(sid, _joiners.c.id, literal("JOINED"), why, at)
+            )
+        ),
     )
     await session.execute(
         insert(SegmentMember).from_select(
             ["segment_id", "subject_id", "since"], select(sid, _joiners.c.id, at)
         )
     )
-    left = await session.execute(
-        insert(MembershipEvent).from_select(
-            event_columns, select(sid, _leavers.c.id, literal("LEFT"), why, at)
-        )
+    left = cast(
+        CursorResult[Any],
+        await session.execute(
+            insert(MembershipEvent).from_select(
+                event_columns, select(sid, _leavers.c.id, literal("LEFT"), why, at)
+            )
+        ),
     )
     if left.rowcount:
         await session.execute(
