@@ -102,17 +102,17 @@ def identifier(value: Any, *, max_length: int) -> str:
 
 def email(value: Any) -> str:
     """Syntax only: reserved domains such as example.com are fine (demo and test data use them)."""
-    value = identifier(value, max_length=320).lower()
-    if not EMAIL_PATTERN.match(value):
-        raise ValueError(f"{value!r} is not an email address")
-    return value
+    address = identifier(value, max_length=320).lower()
+    if not EMAIL_PATTERN.match(address):
+        raise ValueError(f"{address!r} is not an email address")
+    return address
 
 
 def country(value: Any) -> str:
-    value = text(value, max_length=2).upper()
-    if not COUNTRY_PATTERN.match(value):
-        raise ValueError(f'expected an ISO 3166 alpha-2 code such as "DE", got {value!r}')
-    return value
+    code = text(value, max_length=2).upper()
+    if not COUNTRY_PATTERN.match(code):
+        raise ValueError(f'expected an ISO 3166 alpha-2 code such as "DE", got {code!r}')
+    return code
 
 
 def in_utc(value: datetime) -> datetime:

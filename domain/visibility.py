@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select, true, union
+from sqlalchemy import Select, SQLColumnExpression, false, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.models import Contact, Partner, Segment, SegmentManager, SegmentMember
-from domain.principal import Principal, StaffRole
+from domain.models import Contact, Deal, Partner, Quote, Segment, SegmentManager, SegmentMember
+from domain.principal import ContactRole, Principal, StaffRole
 
 READ_ALL_STAFF = (StaffRole.VENDOR_ADMIN, StaffRole.ANALYST)
 
@@ -31,7 +31,9 @@ def managed_partner_ids(staff_id: int) -> Select[Any]:
     return select(union(partners, contacts).subquery().c[0])
 
 
-def _partner_ids_condition(principal: Principal, partner_id: Any) -> ColumnElement[bool]:
+def _partner_ids_condition(
+    principal: Principal, partner_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
     """Condition on a partner-id column: the companies this principal may read."""
     if principal.is_contact:
         return partner_id == principal.partner_id
@@ -48,7 +50,7 @@ def partners_readable(principal: Principal) -> ColumnElement[bool]:
     return _partner_ids_condition(principal, Partner.id)
 
 
-def _writable(principal: Principal, partner_id: Any) -> ColumnElement[bool]:
+def _writable(principal: Principal, partner_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
     """Condition on a partner-id column: companies whose records staff or keys may change."""
     if principal.read_only or principal.is_contact:
         return false()
@@ -84,7 +86,9 @@ def team_manageable(principal: Principal) -> ColumnElement[bool]:
     return _writable(principal, Partner.id)
 
 
-def members_readable(principal: Principal, subject: str, subject_id: Any) -> ColumnElement[bool]:
+def members_readable(
+    principal: Principal, subject: str, subject_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
     """Condition on a segment member's subject id: only members the principal may see."""
     if principal.is_staff_role(*READ_ALL_STAFF) or principal.is_api_key:
         return true()
@@ -93,7 +97,9 @@ def members_readable(principal: Principal, subject: str, subject_id: Any) -> Col
     return subject_id.in_(select(Contact.id).where(contacts_readable(principal)))
 
 
-def segment_rows_readable(principal: Principal, subject_id: Any) -> ColumnElement[bool]:
+def segment_rows_readable(
+    principal: Principal, subject_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
     """Condition on rows that name a segment member (members, include/exclude lists): only
     subjects the principal may see. Needs `Segment` in the query, joined on the row's
     segment (a CHANNEL_MANAGER's scope depends on whether it groups partners or contacts)."""
@@ -103,3 +109,55 @@ def segment_rows_readable(principal: Principal, subject_id: Any) -> ColumnElemen
         (Segment.subject == "PARTNER") & members_readable(principal, "PARTNER", subject_id),
         (Segment.subject == "CONTACT") & members_readable(principal, "CONTACT", subject_id),
     )
+
+
+def _deal_desk_rows(
+    principal: Principal,
+    partner_id: SQLColumnExpression[int],
+    owner_id: SQLColumnExpression[int | None],
+) -> ColumnElement[bool]:
+    """Condition on a deal or quote row (its company and owner columns): a partner ADMIN
+    reads its company's, other contacts the ones they own; staff as for partners; API keys
+    with a deals scope read all of them."""
+    if principal.is_contact:
+        own_company = partner_id == principal.partner_id
+        if principal.contact_role is ContactRole.ADMIN:
+            return own_company
+        return own_company & (owner_id == principal.id)
+    if principal.is_staff_role(*READ_ALL_STAFF):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return partner_id.in_(managed_partner_ids(principal.id))
+    if principal.has_scope("deals:read") or principal.has_scope("deals:write"):
+        return true()
+    return false()
+
+
+def deals_readable(principal: Principal) -> ColumnElement[bool]:
+    return _deal_desk_rows(principal, Deal.partner_id, Deal.owner_id)
+
+
+def quotes_readable(principal: Principal) -> ColumnElement[bool]:
+    return _deal_desk_rows(principal, Quote.partner_id, Quote.owner_id)
+
+
+def deals_writable(principal: Principal) -> ColumnElement[bool]:
+    """Deals whose stage, amount and exclusivity this principal may change (updateDeal)."""
+    if principal.read_only or principal.is_contact:
+        return false()
+    if principal.is_staff_role(StaffRole.VENDOR_ADMIN) or principal.has_scope("deals:write"):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return Deal.partner_id.in_(managed_partner_ids(principal.id))
+    return false()
+
+
+def quotes_reviewable(principal: Principal) -> ColumnElement[bool]:
+    """Quotes this principal may approve or reject (reviewQuote): staff, not integrators."""
+    if principal.read_only:
+        return false()
+    if principal.is_staff_role(StaffRole.VENDOR_ADMIN):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return Quote.partner_id.in_(managed_partner_ids(principal.id))
+    return false()

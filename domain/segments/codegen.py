@@ -122,7 +122,8 @@ def compile_rule(node: Node) -> Predicate:
     source = f"def predicate(f, now):\n{today}    return {expression}\n"
     namespace: dict[str, Any] = dict(writer.constants)
     exec(compile(source, "<segment rule>", "exec"), namespace)
-    return namespace["predicate"]
+    predicate: Predicate = namespace["predicate"]
+    return predicate
 
 
 def reader(field: Readable) -> Callable[[Facts], Any]:
@@ -131,4 +132,5 @@ def reader(field: Readable) -> Callable[[Facts], Any]:
     source = f"def read(f):\n    return {writer.read(field)}\n"
     namespace: dict[str, Any] = dict(writer.constants)
     exec(compile(source, "<segment field>", "exec"), namespace)
-    return namespace["read"]
+    read: Callable[[Facts], Any] = namespace["read"]
+    return read

@@ -38,9 +38,9 @@ def run_test(test: Test, kind: Kind, value: Any, now: datetime) -> bool:
         return op in ("ne", "notIn", "notRanges")
     value = _comparable(value, kind)
     if op == "eq":
-        return value == test.value
+        return bool(value == test.value)
     if op == "ne":
-        return value != test.value
+        return bool(value != test.value)
     if op == "in":
         return value in test.value
     if op == "notIn":
@@ -54,7 +54,7 @@ def run_test(test: Test, kind: Kind, value: Any, now: datetime) -> bool:
     if op == "textContainsAny":
         return any(v.lower() in value.lower() for v in test.value)
     if op == "textStartsWith":
-        return value.lower().startswith(test.value.lower())
+        return bool(value.lower().startswith(test.value.lower()))
     if op == "listHas":
         return test.value in value
     if op == "listHasAny":
@@ -62,11 +62,11 @@ def run_test(test: Test, kind: Kind, value: Any, now: datetime) -> bool:
     if kind is Kind.DATE:
         today = now.date()
         if op == "within":
-            return today - timedelta(days=test.value) <= value <= today
-        return value < today - timedelta(days=test.value)
+            return bool(today - timedelta(days=test.value) <= value <= today)
+        return bool(value < today - timedelta(days=test.value))
     if op == "within":
-        return now - timedelta(days=test.value) <= value <= now
-    return value < now - timedelta(days=test.value)
+        return bool(now - timedelta(days=test.value) <= value <= now)
+    return bool(value < now - timedelta(days=test.value))
 
 
 # ---------------------------------------------------------------- explanations
@@ -97,7 +97,7 @@ def _needs(node: Condition) -> str:
     op, raw, test = node.op, node.raw, node.test
     if node.field.kind is Kind.RANKED and op in ("lt", "lte", "gt", "gte", "between"):
         return f"one of {show(list(test.value))}"
-    return {
+    phrases: dict[str, Callable[[], str]] = {
         "eq": lambda: f"= {show(raw)}",
         "ne": lambda: f"anything but {show(raw)}",
         "in": lambda: f"one of {show(raw)}",
@@ -117,7 +117,8 @@ def _needs(node: Condition) -> str:
         "exists": lambda: "a value" if raw else "no value",
         "withinLastDays": lambda: f"a date within the last {raw} days",
         "olderThanDays": lambda: f"a date more than {raw} days ago",
-    }[op]()
+    }
+    return phrases[op]()
 
 
 def explain(node: Node, facts: Facts, now: datetime) -> tuple[bool, list[Trace]]:
@@ -137,10 +138,10 @@ def explain(node: Node, facts: Facts, now: datetime) -> tuple[bool, list[Trace]]
             )
             return result
         if isinstance(n, SegmentRef):
-            held = (
+            segments = (
                 facts.partner_segments if n.subject is Subject.PARTNER else facts.contact_segments
             )
-            result = n.segment_id in held
+            result = n.segment_id in segments
             whose = "the company is" if n.subject is Subject.PARTNER else "is"
             verdict = "" if result else " not"
             traces.append(Trace(pointer, result, result, f'{whose}{verdict} in segment "{n.key}"'))

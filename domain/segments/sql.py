@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Select,
+    SQLColumnExpression,
     and_,
     exists,
     false,
@@ -93,7 +94,7 @@ class SqlCompiler:
             return self.keyed_list(field.keyed, test)
         if field.json_list is not None:
             return self.json_list(*field.json_list, test)
-        column = field.column
+        column: SQLColumnExpression[Any] = field.column
         if test.op == "exists":
             return column.is_not(None) if test.value else column.is_(None)
         present, missing = column.is_not(None), column.is_(None)
@@ -137,7 +138,7 @@ class SqlCompiler:
         return value.isoformat() if isinstance(value, date) else value
 
     @staticmethod
-    def range(column: Any, bounds: Range) -> ColumnElement[bool]:
+    def range(column: SQLColumnExpression[Any], bounds: Range) -> ColumnElement[bool]:
         parts = []
         if bounds.low is not None:
             parts.append(column >= bounds.low if bounds.low_inclusive else column > bounds.low)
@@ -145,7 +146,9 @@ class SqlCompiler:
             parts.append(column <= bounds.high if bounds.high_inclusive else column < bounds.high)
         return and_(*parts) if parts else true()
 
-    def relative(self, column: Any, op: str, days: int, kind: Kind) -> ColumnElement[bool]:
+    def relative(
+        self, column: SQLColumnExpression[Any], op: str, days: int, kind: Kind
+    ) -> ColumnElement[bool]:
         if kind is Kind.DATE:
             today = self.now.date()
             cutoff = (today - timedelta(days=days)).isoformat()

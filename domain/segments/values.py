@@ -7,6 +7,7 @@ calendar day (UTC); ranked picklist comparisons become the set of values of fitt
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -180,7 +181,7 @@ def _datetime_range(moment: date | datetime, op: str) -> Range:
 def _ranked(field: Readable, catalogue: Catalogue, op: str, threshold: str) -> list[str]:
     picklist = field.picklist or ""
     limit = catalogue.rank(picklist, threshold) or 0
-    fits = {
+    fits: Callable[[int], bool] = {
         "lt": lambda r: r < limit,
         "lte": lambda r: r <= limit,
         "gt": lambda r: r > limit,
