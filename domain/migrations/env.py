@@ -35,4 +35,7 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:  # plain `alembic` use, e.g. autogenerating a revision during development
-    asyncio.run(_run_from_url(context.config.get_main_option("sqlalchemy.url")))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("set sqlalchemy.url to the database to migrate")
+    asyncio.run(_run_from_url(url))

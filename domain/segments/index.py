@@ -122,7 +122,7 @@ async def load_index(session: AsyncSession, *, share: bool = False) -> SegmentIn
     version = await versions.read(session, versions.SEGMENTS, share=share)
     if session.info.get("catalog_changed"):
         return await build_index(session, version)
-    cache_key = str(session.get_bind().url)
+    cache_key = str(session.get_bind().engine.url)
     cached = _cache.get(cache_key)
     if cached is not None and cached.version == version:
         return cached

@@ -48,8 +48,8 @@ async def _find_account(db: Database, email: str) -> _Account | None:
         contacts = await session.execute(
             select(Contact.id, Contact.password_hash, Contact.status).where(Contact.email == email)
         )
-        for pk, stored, status in contacts:
-            return _Account(PrincipalKind.CONTACT, pk, stored, status == ContactStatus.ACTIVE)
+        for pk, hashed, status in contacts:
+            return _Account(PrincipalKind.CONTACT, pk, hashed, status == ContactStatus.ACTIVE)
     return None
 
 
