@@ -10,7 +10,7 @@ would cost about as much as resolving the field itself; this costs one set looku
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     GraphQLList,
@@ -28,6 +28,15 @@ GOVERNED_TYPES = ("Partner", "PartnerMetrics", "Contact", "Deal", "Quote")
 _NOTHING = object()  # the field cannot be hidden (non-null scalar or object)
 
 
+class HidingContext(Protocol):
+    """What a guard needs of the request context (resolvers.context.Context has it)."""
+
+    @property
+    def hidden_fields(self) -> frozenset[str]: ...
+
+    hidden_seen: set[str]
+
+
 def _empty_value(field_type: Any) -> Any:
     """What a hidden field answers: null, [] for lists, {} for a required JSON object."""
     if not isinstance(field_type, GraphQLNonNull):
@@ -41,7 +50,7 @@ def _empty_value(field_type: Any) -> Any:
 
 
 def _guard(key: str, resolve: Callable[..., Any], empty: Any) -> Callable[..., Any]:
-    def guarded(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def guarded(source: Any, info: GraphQLResolveInfo[HidingContext], **kwargs: Any) -> Any:
         hidden = info.context.hidden_fields
         if hidden and key in hidden:
             info.context.hidden_seen.add(key)

@@ -45,6 +45,7 @@ class Allow(BasePermission):
 
     error_extensions = {"code": "FORBIDDEN"}
     error_class = Forbidden
+    message: str  # always set: who may do this
 
     def __init__(
         self,
