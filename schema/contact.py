@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from domain import ids, models
 from resolvers import segments as resolve_segments
+from resolvers.context import Info
 from schema.common import Node
 from schema.identity import ContactRole
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from domain import ids, models
 from resolvers import partners as resolve
+from resolvers.context import Info
 from schema.common import Connection, Node
 
 if TYPE_CHECKING:

@@ -8,12 +8,12 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from domain import ids, models
 from domain.segments import readable
 from domain.segments.membership import Cause
 from resolvers import segments as resolve
+from resolvers.context import Info
 from schema.common import Connection, Node
 from schema.identity import StaffMember
 from schema.roots import ALL_STAFF, Allow, guard

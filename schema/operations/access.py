@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from domain.policies import Action as DomainAction
 from resolvers import access as resolve
+from resolvers.context import Info
 from schema.access import (
     AccessDecision,
     Action,

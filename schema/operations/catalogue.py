@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from domain.catalogue import PicklistValueSpec
 from resolvers import catalogue as resolve
+from resolvers.context import Info
 from schema.catalogue import (
     AttributeDefinition,
     AttributeSubject,

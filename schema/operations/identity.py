@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from domain import ids
 from domain.errors import TooManyAttempts
 from domain.principal import Principal
 from permissions.actions import MANAGE_TEAM
 from resolvers import identity as resolve
+from resolvers.context import Info
 from resolvers.mutations import Result
 from schema.common import UserError
 from schema.identity import ContactRole, StaffMember, Viewer

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers import nodes
+from resolvers.context import Info
 from schema.common import Node
 
 

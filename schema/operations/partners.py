@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from resolvers import partners as resolve
+from resolvers.context import Info
 from schema.common import Connection
 from schema.contact import Contact
 from schema.inputs import provided

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from domain.clock import utcnow
 from domain.segments.readable import Subject
 from resolvers import segments as resolve
+from resolvers.context import Info
 from schema.common import UserError
 from schema.inputs import provided
 from schema.payloads import DeletePayload, delete_payload, payload, same
