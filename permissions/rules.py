@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import OperationType
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
@@ -124,7 +125,7 @@ class Allow(BasePermission):
         return allowed
 
 
-def guard(permission: BasePermission) -> list[PermissionExtension]:
+def guard(permission: BasePermission) -> list[FieldExtension]:
     """The field extensions that enforce `permission` (no schema directive noise in the SDL)."""
     return [PermissionExtension(permissions=[permission], use_directives=False)]
 

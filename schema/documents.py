@@ -229,7 +229,7 @@ class _CostCompiler:
                 if isinstance(selection, InlineFragmentNode):
                     inner = selection.selection_set
                     condition = selection.type_condition
-                else:
+                elif isinstance(selection, FragmentSpreadNode):
                     fragment = self.fragments[selection.name.value]
                     inner, condition = fragment.selection_set, fragment.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
@@ -295,8 +295,9 @@ def _count_fields(document: DocumentNode) -> int:
         for selection in stack.pop().selections:
             if isinstance(selection, FieldNode):
                 count += 1
-            if getattr(selection, "selection_set", None) is not None:
-                stack.append(selection.selection_set)
+            inner = getattr(selection, "selection_set", None)  # fields and inline fragments
+            if inner is not None:
+                stack.append(inner)
     return count
 
 
@@ -310,7 +311,7 @@ def _introspects(
         elif isinstance(selection, InlineFragmentNode):
             if _introspects(selection.selection_set, fragments):
                 return True
-        else:
+        elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is not None and _introspects(fragment.selection_set, fragments):
                 return True
