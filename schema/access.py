@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 ContactRoleRef = Annotated["ContactRole", strawberry.lazy("schema.identity")]
 
-Action = strawberry.enum(domain_policies.Action, name="Action")
+# The domain enum itself, shown in GraphQL under this name (strawberry.enum registers it in place).
+Action = domain_policies.Action
+strawberry.enum(Action, name="Action")
 
 
 @strawberry.type(description="Who an audience admits; see the contract's matching rule.")

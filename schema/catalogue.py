@@ -7,8 +7,12 @@ import strawberry
 from domain import catalogue as domain_catalogue
 from domain import models
 
-AttributeSubject = strawberry.enum(domain_catalogue.AttributeSubject, name="AttributeSubject")
-AttributeType = strawberry.enum(domain_catalogue.AttributeType, name="AttributeType")
+# The domain enums themselves, shown in GraphQL under these names (strawberry.enum registers
+# them in place).
+AttributeSubject = domain_catalogue.AttributeSubject
+AttributeType = domain_catalogue.AttributeType
+strawberry.enum(AttributeSubject, name="AttributeSubject")
+strawberry.enum(AttributeType, name="AttributeType")
 
 
 @strawberry.type

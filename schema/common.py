@@ -15,7 +15,10 @@ T = TypeVar("T")
 
 @strawberry.interface(description="An object with a stable, opaque id usable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    @strawberry.field
+    def id(self, root: Any) -> strawberry.ID:
+        """Every type encodes its own id from the model it shows (`ids.encode`)."""
+        raise NotImplementedError
 
 
 @strawberry.type

@@ -24,9 +24,14 @@ PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
 LayoutRef = Annotated["Layout", strawberry.lazy("schema.layout")]
 SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
-ContactRole = strawberry.enum(domain_principal.ContactRole, name="ContactRole")
-StaffRole = strawberry.enum(domain_principal.StaffRole, name="StaffRole")
-ViewerKind = strawberry.enum(PrincipalKind, name="ViewerKind")
+# The domain enums themselves, shown in GraphQL under these names (strawberry.enum registers
+# them in place).
+ContactRole = domain_principal.ContactRole
+StaffRole = domain_principal.StaffRole
+ViewerKind = PrincipalKind
+strawberry.enum(ContactRole, name="ContactRole")
+strawberry.enum(StaffRole, name="StaffRole")
+strawberry.enum(ViewerKind, name="ViewerKind")
 
 
 @strawberry.type(description="A vendor staff account.")

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 AudienceRef = Annotated["Audience", strawberry.lazy("schema.access")]
 AudienceInputRef = Annotated["AudienceInput", strawberry.lazy("schema.access")]
 
-LayoutEntity = strawberry.enum(layouts.LayoutEntity, name="LayoutEntity")
+# The domain enum itself, shown in GraphQL under this name (strawberry.enum registers it in place).
+LayoutEntity = layouts.LayoutEntity
+strawberry.enum(LayoutEntity, name="LayoutEntity")
 
 
 @strawberry.type(description="One field of a layout, in display order.")

@@ -26,8 +26,12 @@ READ_MEMBERS = Allow(
     and_scopes={"partners:read", "partners:write"},
 )
 
-SegmentSubject = strawberry.enum(readable.Subject, name="SegmentSubject")
-MembershipCause = strawberry.enum(Cause, name="MembershipCause")
+# The domain enums themselves, shown in GraphQL under these names (strawberry.enum registers
+# them in place).
+SegmentSubject = readable.Subject
+MembershipCause = Cause
+strawberry.enum(SegmentSubject, name="SegmentSubject")
+strawberry.enum(MembershipCause, name="MembershipCause")
 
 
 @strawberry.enum
