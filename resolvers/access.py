@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from domain import models, policies
 from domain.pagination import Page
@@ -12,6 +12,9 @@ from domain.services import access as service
 from domain.services.access import Decision
 from resolvers.context import Info
 from resolvers.mutations import Result, run
+
+if TYPE_CHECKING:
+    from schema.build import PartnerScopeSchema
 
 
 async def current_policies(info: Info) -> policies.Policies:
@@ -28,7 +31,8 @@ async def set_action_policy(
 async def set_field_policy(
     info: Info, type_name: str, field_name: str, audience: Mapping[str, Any] | None
 ) -> Result[str]:
-    hideable = info.schema.hideable_fields
+    # The schema is the one build_schema made; Info types it as any strawberry.Schema.
+    hideable = cast("PartnerScopeSchema", info.schema).hideable_fields
     return await run(info, service.set_field_policy, type_name, field_name, audience, hideable)
 
 

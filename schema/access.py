@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from domain import ids, models
 from domain import policies as domain_policies
-from domain.audiences import AudienceSpec
+from domain.audiences import AudienceSpec, SegmentRefValue
 from domain.principal import ContactRole as DomainContactRole
 
 if TYPE_CHECKING:
@@ -55,22 +55,24 @@ class AudienceInput:
 @strawberry.type
 class ActionPolicy:
     action: Action
-    audience: Audience | None = strawberry.field(description="null: every partner contact.")
+    audience: AudienceSpec | None = strawberry.field(
+        description="null: every partner contact.", graphql_type=Audience | None
+    )
 
 
 @strawberry.type
 class FieldPolicy:
     type_name: str
     field_name: str
-    audience: Audience | None
+    audience: AudienceSpec | None = strawberry.field(graphql_type=Audience | None)
 
 
 @strawberry.type
 class AccessDecision:
     allowed: bool
     reason: str
-    viewer_segments: list[SegmentRefRef]
-    audience: Audience | None
+    viewer_segments: list[SegmentRefValue] = strawberry.field(graphql_type=list[SegmentRefRef])
+    audience: AudienceSpec | None = strawberry.field(graphql_type=Audience | None)
 
 
 @strawberry.type(description="What the viewer may do: the same answers the mutations give.")

@@ -32,8 +32,10 @@ class Contact(Node):
     def id(self, root: strawberry.Parent[models.Contact]) -> strawberry.ID:
         return strawberry.ID(ids.encode("Contact", root.id))
 
-    @strawberry.field
-    async def partner(self, root: strawberry.Parent[models.Contact], info: Info) -> PartnerRef:
+    @strawberry.field(graphql_type=PartnerRef)
+    async def partner(
+        self, root: strawberry.Parent[models.Contact], info: Info
+    ) -> models.Partner | None:
         return await info.context.loaders.partner_by_id.load(root.partner_id)
 
     email: str
@@ -48,8 +50,11 @@ class Contact(Node):
     attributes: JSON
     last_login_at: datetime | None
 
-    @strawberry.field(description="Partner segments of its company, then its own contact segments.")
+    @strawberry.field(
+        description="Partner segments of its company, then its own contact segments.",
+        graphql_type=list[SegmentRefRef],
+    )
     async def segments(
         self, root: strawberry.Parent[models.Contact], info: Info
-    ) -> list[SegmentRefRef]:
+    ) -> list[models.Segment]:
         return await resolve_segments.of_contact(info, root.id, root.partner_id)

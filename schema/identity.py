@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from domain import ids, layouts, models
 from domain import principal as domain_principal
+from domain.audiences import SegmentRefValue
 from domain.principal import Principal, PrincipalKind
 from permissions import actions
 from resolvers import layouts as resolve_layouts
+from resolvers.context import Info
 from schema.access import Capabilities
 from schema.layout import LayoutEntity
 
@@ -78,16 +79,19 @@ class Viewer:
     def scopes(self, root: strawberry.Parent[Principal]) -> list[str]:
         return sorted(root.scopes)
 
-    @strawberry.field(description="The contact's own company.")
-    async def partner(self, root: strawberry.Parent[Principal], info: Info) -> PartnerRef | None:
+    @strawberry.field(description="The contact's own company.", graphql_type=PartnerRef | None)
+    async def partner(
+        self, root: strawberry.Parent[Principal], info: Info
+    ) -> models.Partner | None:
         if root.partner_id is None:
             return None
         return await info.context.loaders.partner_by_id.load(root.partner_id)
 
     @strawberry.field(
-        description="Partner segments of its company and its own contact segments (contacts)."
+        description="Partner segments of its company and its own contact segments (contacts).",
+        graphql_type=list[SegmentRefRef],
     )
-    def segments(self, info: Info) -> list[SegmentRefRef]:
+    def segments(self, info: Info) -> list[SegmentRefValue]:
         hidden = {
             subject
             for subject, field in (("PARTNER", "Partner.segments"), ("CONTACT", "Contact.segments"))
@@ -107,15 +111,19 @@ class Viewer:
         )
 
     @strawberry.field(
-        description="One layout per record type this viewer may use (staff: every layout)."
+        description="One layout per record type this viewer may use (staff: every layout).",
+        graphql_type=list[LayoutRef],
     )
-    async def layouts(self, info: Info, entity: LayoutEntity) -> list[LayoutRef]:
+    async def layouts(self, info: Info, entity: LayoutEntity) -> list[models.Layout]:
         return await resolve_layouts.for_viewer(info, layouts.LayoutEntity(entity))
 
-    @strawberry.field(description="Set when a staff member sees this portal through X-View-As.")
+    @strawberry.field(
+        description="Set when a staff member sees this portal through X-View-As.",
+        graphql_type=StaffMember | None,
+    )
     async def previewed_by(
         self, root: strawberry.Parent[Principal], info: Info
-    ) -> StaffMember | None:
+    ) -> models.StaffMember | None:
         if root.previewed_by is None:
             return None
         return await info.context.loaders.staff_by_id.load(root.previewed_by.id)

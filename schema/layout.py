@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain import ids, layouts, models
+from domain.audiences import AudienceSpec
 from resolvers import layouts as resolve
 from resolvers.context import Info
 
@@ -54,10 +55,10 @@ class Layout:
 
     priority: int
 
-    @strawberry.field(description="null: every partner contact.")
+    @strawberry.field(description="null: every partner contact.", graphql_type=AudienceRef | None)
     async def audience(
         self, root: strawberry.Parent[models.Layout], info: Info
-    ) -> AudienceRef | None:
+    ) -> AudienceSpec | None:
         return await resolve.audience(info, root.audience_id)
 
 

@@ -55,10 +55,13 @@ class Partner(Node):
     attributes: JSON = strawberry.field(description="Declared custom attributes.")
     version: int = strawberry.field(description="Optimistic concurrency: pass as expectedVersion.")
 
-    @strawberry.field(description="Null when a field policy hides it from the viewer.")
+    @strawberry.field(
+        description="Null when a field policy hides it from the viewer.",
+        graphql_type=PartnerMetrics | None,
+    )
     async def metrics(
         self, root: strawberry.Parent[models.Partner], info: Info
-    ) -> PartnerMetrics | None:
+    ) -> models.PartnerMetrics | None:
         return await info.context.loaders.metrics_by_partner_id.load(root.id)
 
     @strawberry.field
@@ -71,10 +74,12 @@ class Partner(Node):
     ) -> Connection[ContactRef]:
         return Connection(page=await resolve.partner_contacts(info, root, first, after))
 
-    @strawberry.field(description="Partner segments this company belongs to.")
+    @strawberry.field(
+        description="Partner segments this company belongs to.", graphql_type=list[SegmentRefRef]
+    )
     async def segments(
         self, root: strawberry.Parent[models.Partner], info: Info
-    ) -> list[SegmentRefRef]:
+    ) -> list[models.Segment]:
         return await info.context.loaders.segments_by_partner_id.load(root.id)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
+from domain.principal import Principal
 from resolvers.mutations import Result
 from schema.common import UserError
 
@@ -25,8 +26,10 @@ ViewerRef = Annotated["Viewer", strawberry.lazy("schema.identity")]
 class LoginPayload:
     token: str | None = None
     expires_at: datetime | None = None
-    viewer: ViewerRef | None = strawberry.field(
-        default=None, description="The signed-in viewer, decided as for its next request."
+    viewer: Principal | None = strawberry.field(
+        default=None,
+        description="The signed-in viewer, decided as for its next request.",
+        graphql_type=ViewerRef | None,
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
     retry_after: int | None = strawberry.field(

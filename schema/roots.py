@@ -13,10 +13,15 @@ ADMIN = (StaffRole.VENDOR_ADMIN,)
 EDITORS = (StaffRole.VENDOR_ADMIN, StaffRole.CHANNEL_MANAGER)
 
 
-def query(description: str, allow: Allow | None = None) -> Any:
+# `graphql_type`: the GraphQL type, when the resolver returns the domain object it shows.
+def query(description: str, allow: Allow | None = None, *, graphql_type: Any = None) -> Any:
     if allow is None:
-        return strawberry.field(description=description)
-    return strawberry.field(description=described(description, allow), extensions=guard(allow))
+        return strawberry.field(description=description, graphql_type=graphql_type)
+    return strawberry.field(
+        description=described(description, allow),
+        extensions=guard(allow),
+        graphql_type=graphql_type,
+    )
 
 
 def mutation(description: str, allow: Allow | None = None) -> Any:

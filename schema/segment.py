@@ -55,10 +55,10 @@ class SegmentMember:
 
 @strawberry.type
 class MembershipEvent:
-    @strawberry.field
+    @strawberry.field(graphql_type=SegmentRef)
     async def segment(
         self, root: strawberry.Parent[models.MembershipEvent], info: Info
-    ) -> SegmentRef:
+    ) -> models.Segment | None:
         return await info.context.loaders.segment_by_id.load(root.segment_id)
 
     @strawberry.field(description="The Partner or Contact id.")
@@ -66,6 +66,7 @@ class MembershipEvent:
         self, root: strawberry.Parent[models.MembershipEvent], info: Info
     ) -> strawberry.ID:
         segment = await info.context.loaders.segment_by_id.load(root.segment_id)
+        assert segment is not None  # a segment's events are deleted with it
         type_name = "Partner" if segment.subject == "PARTNER" else "Contact"
         return strawberry.ID(ids.encode(type_name, root.subject_id))
 
@@ -188,10 +189,12 @@ class Segment(Node):
     ) -> Connection[MembershipEvent]:
         return Connection(page=await resolve.history(info, root, first, after))
 
-    @strawberry.field(description="Channel managers who own this segment.")
+    @strawberry.field(
+        description="Channel managers who own this segment.", graphql_type=list[StaffMember]
+    )
     async def managers(
         self, root: strawberry.Parent[models.Segment], info: Info
-    ) -> list[StaffMember]:
+    ) -> list[models.StaffMember]:
         return await info.context.loaders.managers_by_segment_id.load(root.id)
 
     updated_at: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain import models
 from domain.catalogue import PicklistValueSpec
 from resolvers import catalogue as resolve
 from resolvers.context import Info
@@ -34,8 +35,12 @@ class Query:
             for field, entries in await resolve.picklists(info)
         ]
 
-    @query("Declared custom attributes of partners, contacts and deals.", READ_CATALOGUE)
-    async def attribute_definitions(self, info: Info) -> list[AttributeDefinition]:
+    @query(
+        "Declared custom attributes of partners, contacts and deals.",
+        READ_CATALOGUE,
+        graphql_type=list[AttributeDefinition],
+    )
+    async def attribute_definitions(self, info: Info) -> list[models.AttributeDefinition]:
         return await resolve.attribute_definitions(info)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
-from domain import ids
+from domain import ids, models
 from domain.errors import TooManyAttempts
 from domain.principal import Principal
 from permissions.actions import MANAGE_TEAM
@@ -30,7 +32,7 @@ ADMIN_ONLY = Allow(staff=ADMIN)
 ANYONE = Allow(anyone=True)
 
 
-def _login_payload(result: Result[tuple[str, object, Principal]]) -> LoginPayload:
+def _login_payload(result: Result[tuple[str, datetime, Principal]]) -> LoginPayload:
     if result.value is None:
         wait = result.error.retry_after if isinstance(result.error, TooManyAttempts) else None
         return LoginPayload(errors=UserError.from_problems(result.problems), retry_after=wait)
@@ -40,12 +42,12 @@ def _login_payload(result: Result[tuple[str, object, Principal]]) -> LoginPayloa
 
 @strawberry.type
 class Query:
-    @query("Who is asking. UNAUTHENTICATED without valid credentials.")
-    def viewer(self, info: Info) -> Viewer:
+    @query("Who is asking. UNAUTHENTICATED without valid credentials.", graphql_type=Viewer)
+    def viewer(self, info: Info) -> Principal:
         return info.context.require_principal()
 
-    @query("Vendor staff accounts.", ADMIN_ONLY)
-    async def staff_members(self, info: Info) -> list[StaffMember]:
+    @query("Vendor staff accounts.", ADMIN_ONLY, graphql_type=list[StaffMember])
+    async def staff_members(self, info: Info) -> list[models.StaffMember]:
         return await resolve.staff_members(info)
 
 

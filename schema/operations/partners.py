@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from domain import models
 from resolvers import partners as resolve
 from resolvers.context import Info
 from schema.common import Connection
@@ -28,10 +29,14 @@ EDIT_PARTNERS = Allow(staff=EDITORS, scopes={"partners:write"})
 
 @strawberry.type
 class Query:
-    @query("One partner by id or externalId; null if absent or not visible.", READ_PARTNERS)
+    @query(
+        "One partner by id or externalId; null if absent or not visible.",
+        READ_PARTNERS,
+        graphql_type=Partner | None,
+    )
     async def partner(
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
-    ) -> Partner | None:
+    ) -> models.Partner | None:
         return await resolve.partner(info, id, external_id)
 
     @query("Partners the viewer may see, by name.", READ_PARTNERS)
@@ -45,8 +50,12 @@ class Query:
         filters = provided(filter) if filter is not None else {}
         return Connection(page=await resolve.partner_list(info, filters, first, after))
 
-    @query("One contact by id; null if absent or not visible.", READ_PARTNERS)
-    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+    @query(
+        "One contact by id; null if absent or not visible.",
+        READ_PARTNERS,
+        graphql_type=Contact | None,
+    )
+    async def contact(self, info: Info, id: strawberry.ID) -> models.Contact | None:
         return await resolve.contact(info, id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from domain import models
 from domain.clock import utcnow
 from domain.segments.readable import Subject
 from resolvers import segments as resolve
@@ -36,12 +37,12 @@ class SegmentPayload:
 
 @strawberry.type
 class Query:
-    @query("One segment by key; null if there is none.", READ_SEGMENTS)
-    async def segment(self, info: Info, key: str) -> Segment | None:
+    @query("One segment by key; null if there is none.", READ_SEGMENTS, graphql_type=Segment | None)
+    async def segment(self, info: Info, key: str) -> models.Segment | None:
         return await resolve.segment(info, key)
 
-    @query("Every segment, by key.", READ_SEGMENTS)
-    async def segments(self, info: Info) -> list[Segment]:
+    @query("Every segment, by key.", READ_SEGMENTS, graphql_type=list[Segment])
+    async def segments(self, info: Info) -> list[models.Segment]:
         return await resolve.segments(info)
 
     @query(
