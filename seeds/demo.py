@@ -209,8 +209,8 @@ async def load(db: Database) -> str:
             await accounts.create_staff(session, email, password, role, name)
             for email, password, role, name in STAFF
         ]
-        for subject, key, kind, label in generator.ATTRIBUTES:
-            await define_attribute(session, subject, key, kind, label)
+        for subject, key, attribute_type, label in generator.ATTRIBUTES:
+            await define_attribute(session, subject, key, attribute_type, label)
         catalogue = await load_catalogue(session)
         sizes = _team_sizes(rng)
         tiers = ["REGISTERED"] * 16 + ["SILVER"] * 12 + ["GOLD"] * 8 + ["PLATINUM"] * 4

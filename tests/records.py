@@ -40,7 +40,8 @@ def mint_token(
 
 async def count(api: Api, model: Any, *where: ColumnElement[bool]) -> int:
     async with api.db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+        found = await session.execute(select(func.count()).select_from(model).where(*where))
+        return found.scalar_one()
 
 
 async def change(api: Api, model: Any, global_id: str, **values: Any) -> None:
@@ -50,9 +51,12 @@ async def change(api: Api, model: Any, global_id: str, **values: Any) -> None:
 
 
 async def email_of(api: Api, global_id: str) -> str:
-    model = {"Contact": Contact, "StaffMember": StaffMember}[ids.decode(global_id)[0]]
+    decoded = ids.decode(global_id)
+    assert decoded is not None, f"{global_id!r} is not an id"
+    model = Contact if decoded[0] == "Contact" else StaffMember
     async with api.db.read() as session:
-        return await session.scalar(select(model.email).where(model.id == pk(global_id)))
+        found = await session.execute(select(model.email).where(model.id == decoded[1]))
+        return found.scalar_one()
 
 
 async def snapshot(api: Api, *, ignore: frozenset[str] = frozenset({"audit_log"})) -> Any:

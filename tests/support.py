@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict, overload
 
 import httpx
 
@@ -29,6 +29,13 @@ EVERY_SCOPE = (
     "analytics:read",
 )
 _counter = itertools.count(1)
+
+
+class Credentials(TypedDict, total=False):
+    """How a caller signs its requests: keyword arguments of `Api.gql`."""
+
+    token: str
+    api_key: str
 
 
 @dataclass
@@ -103,6 +110,26 @@ class Api:
             change = await create_partner(session, await load_catalogue(session), patch)
         return ids.encode("Partner", change.partner.id)
 
+    @overload
+    async def contact(
+        self,
+        partner_id: str,
+        role: ContactRole = ...,
+        *,
+        status: Literal[ContactStatus.ACTIVE] = ...,
+        sign_in: Literal[True] = ...,
+    ) -> tuple[str, str]: ...
+
+    @overload
+    async def contact(
+        self,
+        partner_id: str,
+        role: ContactRole = ...,
+        *,
+        status: ContactStatus = ...,
+        sign_in: bool = ...,
+    ) -> tuple[str | None, str]: ...
+
     async def contact(
         self,
         partner_id: str,
@@ -111,12 +138,15 @@ class Api:
         status: ContactStatus = ContactStatus.ACTIVE,
         sign_in: bool = True,
     ) -> tuple[str | None, str]:
-        """(token or None, contact id) of a new contact of `partner_id`."""
+        """(token or None, contact id) of a new contact of `partner_id`: a token when it is
+        active and signs in."""
         email = f"contact{next(_counter)}@partner.example.com"
+        partner_pk = ids.decode_as(partner_id, "Partner")
+        assert partner_pk is not None, partner_id
         async with self.db.write() as session:
             contact = await create_contact(
                 session,
-                ids.decode_as(partner_id, "Partner"),
+                partner_pk,
                 email,
                 "Pat Partner",
                 role,

@@ -13,7 +13,7 @@ import pytest
 
 from domain.principal import ContactRole, StaffRole
 from tests.records import api_key, email_of
-from tests.support import EVERY_SCOPE, PASSWORD, Api, create_api_key
+from tests.support import EVERY_SCOPE, PASSWORD, Api, Credentials, create_api_key
 
 AUDIT_LOG = """
 query($first: Int, $after: String) {
@@ -78,7 +78,7 @@ def _summary(entry: dict[str, Any]) -> tuple[str, str, str | None, str]:
 async def test_only_vendor_admins_may_read_the_audit_log(api: Api, who: str) -> None:
     # given
     admin, _ = await api.staff()
-    credentials: dict[str, str]
+    credentials: Credentials
     if who in {"ANALYST", "CHANNEL_MANAGER"}:
         credentials = {"token": (await api.staff(StaffRole(who)))[0]}
     elif who == "partner ADMIN":

@@ -273,7 +273,8 @@ def draw_audience(rng: random.Random) -> dict[str, list[str]] | None:
     if shape == "null":
         return None
     if shape == "empty":
-        return rng.choice([{}, {name: [] for name in AUDIENCE_LISTS}])
+        empty: list[dict[str, list[str]]] = [{}, {name: [] for name in AUDIENCE_LISTS}]
+        return rng.choice(empty)
     names = rng.sample(AUDIENCE_LISTS, rng.randint(2, 4)) if shape == "combined" else [shape]
     return {name: _audience_list(rng, name) for name in names}
 

@@ -41,7 +41,7 @@ mutation($id: ID!, $title: String, $attributes: JSON) {
 CONTACT = "query($id: ID!) { contact(id: $id) { title attributes } }"
 
 ACME = {"name": "Acme", "type": "MSP", "tier": "GOLD", "region": "EMEA", "phase": "ACTIVE"}
-TIERS = [
+TIERS: list[dict[str, Any]] = [
     {"value": "REGISTERED", "rank": 1},
     {"value": "SILVER", "rank": 2},
     {"value": "GOLD", "rank": 3},

@@ -237,7 +237,7 @@ async def test_the_same_unique_write_sent_twice_at_once_answers_duplicate_not_a_
         "region": "EMEA",
         "phase": "ACTIVE",
     }
-    pairs = [
+    pairs: list[tuple[str, dict[str, Any], str]] = [
         (CREATE_PARTNER, {"input": new}, "createPartner"),
         (INVITE, {"partnerId": partner, "email": "twin@partner.example.com"}, "inviteContact"),
         (CREATE_SEGMENT, {"key": "twin"}, "createSegment"),

@@ -44,7 +44,12 @@ GOLD = {"field": "partner.tier", "op": "eq", "value": "GOLD"}
 PLATINUM = {"field": "partner.tier", "op": "eq", "value": "PLATINUM"}
 EMEA = {"field": "partner.region", "op": "eq", "value": "EMEA"}
 RESELLERS = {"field": "partner.type", "op": "eq", "value": "RESELLER"}
-EMPTY_AUDIENCE = {"anySegments": [], "allSegments": [], "noneSegments": [], "roles": []}
+EMPTY_AUDIENCE: dict[str, list[str]] = {
+    "anySegments": [],
+    "allSegments": [],
+    "noneSegments": [],
+    "roles": [],
+}
 CAPABILITY_OF = {
     "CREATE_QUOTE": "createQuote",
     "REGISTER_DEAL": "registerDeal",

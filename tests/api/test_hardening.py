@@ -8,10 +8,10 @@ over GET. Contract: README "Errors" (`first`, INTERNAL_SERVER_ERROR with a reque
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from graphql import build_client_schema, get_introspection_query
+from graphql import IntrospectionQuery, build_client_schema, get_introspection_query
 from sqlalchemy.exc import ProgrammingError
 
 from domain import policies as domain_policies
@@ -92,7 +92,7 @@ MISSPELLED = {
     "type condition": "{ viewer { ... on Viewr { id } } }",
     "nested field": "{ partners { edges { node { nmae } } } }",
 }
-WRONG_VARIABLES = {
+WRONG_VARIABLES: dict[str, tuple[str, dict[str, Any]]] = {
     "unknown input field": (
         "mutation($input: PartnerInput!) { createPartner(input: $input) { errors { code } } }",
         {"input": {"nam": "Acme"}},
@@ -203,7 +203,7 @@ async def test_the_standard_graphiql_introspection_query_still_works(api: Api) -
     response = await api.gql(introspection, token=admin)
     # then
     assert response.errors == []
-    served = build_client_schema(response.data)
+    served = build_client_schema(cast(IntrospectionQuery, response.data))
     assert served.query_type is not None
     assert served.query_type.name == "Query"
     assert "explainAccess" in served.query_type.fields

@@ -58,7 +58,7 @@ def _errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
     return [(e["path"], e["code"]) for e in payload["errors"]]
 
 
-def _cursor(values: list[Any]) -> str:
+def _cursor(values: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 

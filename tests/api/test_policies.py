@@ -13,7 +13,7 @@ import pytest
 from domain.models import Audience, Contact, FieldPolicy, Segment
 from domain.principal import ContactRole, StaffRole
 from tests.records import change, count, snapshot
-from tests.support import EVERY_SCOPE, Api, create_api_key, create_segment
+from tests.support import EVERY_SCOPE, Api, Credentials, create_api_key, create_segment
 
 ACTION_POLICIES = """
 { actionPolicies { action audience { anySegments allSegments noneSegments roles } } }
@@ -60,7 +60,12 @@ query Portal($partnerId: ID!) {
 
 GOLD = {"field": "partner.tier", "op": "eq", "value": "GOLD"}
 EMEA = {"field": "partner.region", "op": "eq", "value": "EMEA"}
-EMPTY_AUDIENCE = {"anySegments": [], "allSegments": [], "noneSegments": [], "roles": []}
+EMPTY_AUDIENCE: dict[str, list[str]] = {
+    "anySegments": [],
+    "allSegments": [],
+    "noneSegments": [],
+    "roles": [],
+}
 GOLD_ONLY = {"anySegments": ["gold"]}
 # An API key's last-use stamp moves whatever it asks; the audit log records the refusal.
 CALLER_BOOKKEEPING = frozenset({"audit_log", "api_keys"})
@@ -261,7 +266,7 @@ async def test_field_policy_with_null_audience_removes_the_policy(api: Api) -> N
 # ---------------------------------------------------------------- who may set policies
 
 
-async def _caller(api: Api, who: str) -> dict[str, str]:
+async def _caller(api: Api, who: str) -> Credentials:
     """Credentials (keyword arguments of Api.gql) for each kind of caller but VENDOR_ADMIN."""
     if who in {"ANALYST", "CHANNEL_MANAGER"}:
         token, _ = await api.staff(StaffRole(who))

@@ -14,7 +14,7 @@ import pytest
 from domain import ids
 from domain.principal import ContactRole, StaffRole
 from tests.records import api_key, audit_entries, email_of, snapshot
-from tests.support import PASSWORD, Api, create_segment
+from tests.support import PASSWORD, Api, Credentials, create_segment
 
 PORTAL = """
 query Portal($otherPartnerId: ID!) {
@@ -325,16 +325,16 @@ async def test_channel_manager_viewing_a_contact_outside_its_segments_is_forbidd
     ]
 
 
-async def _analyst(api: Api) -> dict[str, str]:
+async def _analyst(api: Api) -> Credentials:
     token, _ = await api.staff(StaffRole.ANALYST)
     return {"token": token}
 
 
-async def _colleague_contact(api: Api, company: Company) -> dict[str, str]:
+async def _colleague_contact(api: Api, company: Company) -> Credentials:
     return {"token": company.admin_token}
 
 
-async def _integrator(api: Api) -> dict[str, str]:
+async def _integrator(api: Api) -> Credentials:
     secret, _ = await api_key(api, "partners:read", "partners:write")
     return {"api_key": secret}
 

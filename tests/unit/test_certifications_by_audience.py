@@ -70,7 +70,7 @@ async def _held(db: Database) -> set[tuple[int, str, str]]:
                 models.ContactCertification.source,
             )
         )
-        return {tuple(r) for r in rows}
+        return {(contact, key, source) for contact, key, source in rows}
 
 
 async def _certified(db: Database, partner: models.Partner) -> int:

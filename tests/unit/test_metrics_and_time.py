@@ -73,12 +73,14 @@ async def _events(db: Database, key: str) -> list[tuple[int, str, str]]:
             .where(models.Segment.key == key)
             .order_by(models.MembershipEvent.id)
         )
-        return [tuple(r) for r in rows]
+        return [(subject_id, change, cause) for subject_id, change, cause in rows]
 
 
 async def _metrics(db: Database, partner: models.Partner) -> models.PartnerMetrics:
     async with db.read() as session:
-        return await session.get(models.PartnerMetrics, partner.id)
+        found = await session.get(models.PartnerMetrics, partner.id)
+        assert found is not None
+        return found
 
 
 async def test_certifying_a_contact_counts_for_its_company_and_moves_both_segment_kinds(

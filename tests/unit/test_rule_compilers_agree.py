@@ -442,7 +442,7 @@ def ordered(readable: Readable, catalogue: Catalogue, low: Any, high: Any) -> li
     key: Callable[[Any], Any]
     if kind is Kind.RANKED:
         picklist = readable.field.picklist or ""
-        key = lambda v: catalogue.rank(picklist, v)  # noqa: E731
+        key = lambda v: catalogue.rank(picklist, v) or 0  # noqa: E731  (every value is ranked)
     elif kind is Kind.DATETIME:
         key = instant
     elif kind is Kind.DATE:

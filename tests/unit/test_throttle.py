@@ -100,7 +100,7 @@ async def test_an_unreachable_store_falls_back_to_counting_in_this_process() -> 
 @pytest.fixture
 async def redis_store() -> AsyncIterator[RedisStore]:
     store = RedisStore(REDIS_URL)
-    store.PREFIX = f"partnerscope-test:{uuid.uuid4().hex}:"  # type: ignore[misc]
+    store.PREFIX = f"partnerscope-test:{uuid.uuid4().hex}:"
     try:
         await store.client.ping()
     except Exception as exc:  # no server on this machine
