@@ -151,7 +151,7 @@ class PartnerScopeGraphQL(GraphQL):
             raise HTTPException(400, too_deep)
         return value
 
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:  # type: ignore[override]
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         transport = self._get_stream_transport_from_headers(request.headers)
         protocol = transport.protocol if transport else "http"
         if request.method == "GET":

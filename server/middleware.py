@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import uuid
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,7 +37,8 @@ log = logging.getLogger("partnerscope.http")
 def request_id_of(scope: Scope) -> str:
     """The id RequestId gave this request (one is assigned here if it did not run)."""
     state: dict[str, Any] = scope.setdefault("state", {})
-    return state.setdefault("request_id", uuid.uuid4().hex)
+    request_id: str = state.setdefault("request_id", uuid.uuid4().hex)
+    return request_id
 
 
 def error_body(status: int, message: str, request_id: str) -> bytes:
@@ -133,7 +135,9 @@ class RequestDeadline:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        request = asyncio.create_task(self.app(scope, receive, answering))
+        # The app is a coroutine function; starlette types it as returning any awaitable.
+        answer = cast(Coroutine[Any, Any, None], self.app(scope, receive, answering))
+        request = asyncio.create_task(answer)
         try:
             await asyncio.wait({request}, timeout=self.seconds)
         except asyncio.CancelledError:
