@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 
-.PHONY: demo serve test test-pg lint format bench clean
+.PHONY: demo serve test test-pg lint typecheck format bench clean
 
 $(BIN)/partnerscope: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test-pg: $(BIN)/partnerscope  ## the same suite on a fresh PostgreSQL database, 
 lint: $(BIN)/partnerscope
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/partnerscope  ## mypy over the packages pyproject.toml names
+	$(BIN)/mypy
 
 format: $(BIN)/partnerscope
 	$(BIN)/ruff check --fix .
