@@ -51,7 +51,7 @@ async def _apply(uow: UnitOfWork, layout: Layout, spec: Mapping[str, Any]) -> No
     session = uow.session
     problems = Problems(("input",))
     try:
-        entity = LayoutEntity(spec.get("entity"))
+        entity = LayoutEntity(spec.get("entity") or "")  # none given: refused below
     except ValueError:
         raise DomainError.one(
             ErrorCode.INVALID_VALUE, "entity: DEAL, QUOTE or PARTNER_PROFILE.", ["input", "entity"]
