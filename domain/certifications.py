@@ -25,6 +25,7 @@ from domain.clock import utcnow
 from domain.contacts import contacts_changed
 from domain.errors import ErrorCode, Problems
 from domain.models import Certification, Contact, ContactCertification
+from domain.models.base import UTCDateTime
 from domain.segments import hooks, rules
 from domain.segments.index import SegmentIndex, load_index
 
@@ -71,6 +72,50 @@ async def withdraw(session: AsyncSession, contact: Contact, key: str) -> bool:
         return False
     await contacts_changed(session, {contact.id: contact.partner_id}, CHANGED)
     return True
+
+
+async def award_many(
+    session: AsyncSession, key: str, contact_ids: Select[Any], source: Source
+) -> dict[int, int]:
+    """Award `key` to the contacts `contact_ids` selects that do not hold it yet, with one
+    INSERT ... SELECT; {contact id: partner id} of those awarded. The caller moves their
+    memberships (contacts_changed with CHANGED)."""
+    not_held = ~exists(
+        select(literal(1)).where(
+            ContactCertification.contact_id == Contact.id,
+            ContactCertification.certification_key == key,
+        )
+    )
+    chosen = Contact.id.in_(contact_ids.scalar_subquery())
+    found = await session.execute(select(Contact.id, Contact.partner_id).where(chosen, not_held))
+    awarded = {contact_id: partner_id for contact_id, partner_id in found}
+    if awarded:
+        now = literal(utcnow(), UTCDateTime())
+        await session.execute(
+            insert(ContactCertification).from_select(
+                ["contact_id", "certification_key", "source", "since"],
+                select(Contact.id, literal(key), literal(source.value), now).where(
+                    chosen, not_held
+                ),
+            )
+        )
+    return awarded
+
+
+async def withdraw_everywhere(session: AsyncSession, key: str) -> dict[int, int]:
+    """Nobody holds `key` any more (its definition is removed); {contact id: partner id} of
+    the former holders. The caller moves their memberships (contacts_changed with CHANGED)."""
+    found = await session.execute(
+        select(Contact.id, Contact.partner_id)
+        .join(ContactCertification, ContactCertification.contact_id == Contact.id)
+        .where(ContactCertification.certification_key == key)
+    )
+    holders = {contact_id: partner_id for contact_id, partner_id in found}
+    if holders:
+        await session.execute(
+            delete(ContactCertification).where(ContactCertification.certification_key == key)
+        )
+    return holders
 
 
 # ---------------------------------------------------------------- held by audience

@@ -17,7 +17,7 @@ from sqlalchemy import Float, and_, case, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
-from domain.models import Contact, ContactCertification, CourseCompletion, PartnerMetrics
+from domain.models import Contact, ContactCertification, Enrollment, PartnerMetrics
 from domain.segments import facts as load
 from domain.segments.membership import Cause, ChangeSet, apply_changes
 from domain.segments.readable import METRICS
@@ -64,7 +64,9 @@ async def training_completion(
     session: AsyncSession, ids: list[int], now: datetime
 ) -> dict[int, dict[str, Any]]:
     """Share of active contacts that completed at least one course."""
-    completed = select(CourseCompletion.contact_id).distinct().scalar_subquery()
+    completed = (
+        select(Enrollment.contact_id).where(Enrollment.status == "COMPLETED").scalar_subquery()
+    )
     rows = await session.execute(
         select(
             Contact.partner_id,

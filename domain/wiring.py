@@ -9,10 +9,19 @@ audience column is listed too, so a segment an audience still names cannot be de
 
 from __future__ import annotations
 
-from domain import certifications, metrics
+from domain import certifications, courses, metrics
 from domain.audiences import AudienceUser
 from domain.metrics import Source
-from domain.models import ActionPolicy, Certification, FieldPolicy, Layout
+from domain.models import (
+    ActionPolicy,
+    Announcement,
+    Asset,
+    AssetFolder,
+    Certification,
+    Course,
+    FieldPolicy,
+    Layout,
+)
 from domain.segments.hooks import Subscriber
 
 METRIC_SOURCES: tuple[Source, ...] = (
@@ -21,7 +30,10 @@ METRIC_SOURCES: tuple[Source, ...] = (
     Source(frozenset({"engagementScore"}), metrics.engagement, time_based=True),
 )
 
-MOVE_SUBSCRIBERS: tuple[Subscriber, ...] = (certifications.follow_audiences,)
+MOVE_SUBSCRIBERS: tuple[Subscriber, ...] = (
+    certifications.follow_audiences,
+    courses.follow_audiences,
+)
 
 AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     AudienceUser("action policy", ActionPolicy.audience_id, ActionPolicy.action),
@@ -32,4 +44,9 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     ),
     AudienceUser("certification", Certification.award_audience_id, Certification.key),
     AudienceUser("layout", Layout.audience_id, Layout.entity + "/" + Layout.record_type),
+    AudienceUser("asset folder", AssetFolder.audience_id, AssetFolder.name),
+    AudienceUser("asset", Asset.audience_id, Asset.title),
+    AudienceUser("announcement", Announcement.audience_id, Announcement.title),
+    AudienceUser("course", Course.audience_id, Course.key),
+    AudienceUser("auto-enrolment of course", Course.auto_enroll_audience_id, Course.key),
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from domain import loading
+from domain import loading, models
 from domain.audiences import AudienceSpec
 from domain.db import Database
 from domain.loading import PageKey
@@ -110,3 +110,21 @@ class Loaders:
     @cached_property
     def audience_by_id(self) -> DataLoader[int, AudienceSpec | None]:
         return DataLoader(loading.audiences_by_id(self.db))
+
+    # ---- enablement: content, courses, certifications
+
+    @cached_property
+    def folder_by_id(self) -> DataLoader[int, models.AssetFolder | None]:
+        return DataLoader(loading.by_key(self.db, models.AssetFolder, models.AssetFolder.id))
+
+    @cached_property
+    def course_by_id(self) -> DataLoader[int, models.Course | None]:
+        return DataLoader(loading.by_key(self.db, models.Course, models.Course.id))
+
+    @cached_property
+    def certification_by_id(self) -> DataLoader[int, models.Certification | None]:
+        return DataLoader(loading.by_key(self.db, models.Certification, models.Certification.id))
+
+    @cached_property
+    def certification_by_key(self) -> DataLoader[str, models.Certification | None]:
+        return DataLoader(loading.by_key(self.db, models.Certification, models.Certification.key))

@@ -11,7 +11,17 @@ from strawberry.tools import merge_types
 from permissions.field_policies import HiddenFields, govern
 from schema.documents import DocumentGuard
 from schema.error_policy import apply_error_policy
-from schema.operations import access, catalogue, identity, layouts, node, partners, segments
+from schema.operations import (
+    access,
+    catalogue,
+    content,
+    identity,
+    layouts,
+    learning,
+    node,
+    partners,
+    segments,
+)
 
 QUERIES = (
     identity.Query,
@@ -20,6 +30,8 @@ QUERIES = (
     catalogue.Query,
     segments.Query,
     access.Query,
+    content.Query,
+    learning.Query,
 )
 MUTATIONS = (
     identity.Mutation,
@@ -28,6 +40,8 @@ MUTATIONS = (
     segments.Mutation,
     access.Mutation,
     layouts.Mutation,
+    content.Mutation,
+    learning.Mutation,
 )
 
 

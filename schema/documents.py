@@ -55,7 +55,18 @@ MAX_PAGE = 100
 # Object lists that are not connections are short by design (a partner's segments, a
 # viewer's tabs, a quote's lines): each counts as DEFAULT_LIST_BOUND items unless named here.
 DEFAULT_LIST_BOUND = 10
-LIST_BOUNDS: dict[str, int] = {"Query.segments": 100, "Query.staffMembers": 100}
+LIST_BOUNDS: dict[str, int] = {
+    "Query.segments": 100,
+    "Query.staffMembers": 100,
+    # Enablement lists that are not connections (docs/api.md, "Enablement").
+    "Query.assetFolders": 500,
+    "Query.courses": 300,
+    "Query.certifications": 100,
+    "Query.goals": 100,
+    "Viewer.enrollments": 300,
+    "Viewer.certifications": 100,
+    "Viewer.goals": 100,
+}
 SIGN_IN_FIELDS = frozenset({"login", "acceptInvitation"})
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 

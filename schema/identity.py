@@ -12,8 +12,10 @@ from domain.audiences import SegmentRefValue
 from domain.principal import Principal, PrincipalKind
 from permissions import actions
 from resolvers import layouts as resolve_layouts
+from resolvers import learning as resolve_learning
 from resolvers.context import Info
 from schema.access import Capabilities
+from schema.enablement_refs import CertificationHeldRef, EnrollmentRef
 from schema.layout import LayoutEntity
 
 if TYPE_CHECKING:
@@ -116,6 +118,20 @@ class Viewer:
     )
     async def layouts(self, info: Info, entity: LayoutEntity) -> list[models.Layout]:
         return await resolve_layouts.for_viewer(info, layouts.LayoutEntity(entity))
+
+    @strawberry.field(
+        description="The contact's own enrolments, oldest first (staff: none).",
+        graphql_type=list[EnrollmentRef],
+    )
+    async def enrollments(self, info: Info) -> list[models.Enrollment]:
+        return await resolve_learning.enrollments(info)
+
+    @strawberry.field(
+        description="Certifications the contact holds, oldest first (staff: none).",
+        graphql_type=list[CertificationHeldRef],
+    )
+    async def certifications(self, info: Info) -> list[models.ContactCertification]:
+        return await resolve_learning.certifications_held(info)
 
     @strawberry.field(
         description="Set when a staff member sees this portal through X-View-As.",

@@ -4,14 +4,22 @@ from domain.models.access import ActionPolicy, Audience, AudienceSegment, FieldP
 from domain.models.audit import AuditEntry
 from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
-from domain.models.enablement import Certification
+from domain.models.enablement import (
+    Announcement,
+    Asset,
+    AssetFolder,
+    AssetFolderPath,
+    Certification,
+    Course,
+    Enrollment,
+    Goal,
+)
 from domain.models.experience import Layout
 from domain.models.identity import ApiKey, Invitation, StaffMember
 from domain.models.partners import Contact, Partner, PartnerMetrics
 from domain.models.segments import (
     CatalogState,
     ContactCertification,
-    CourseCompletion,
     MembershipEvent,
     Segment,
     SegmentDependency,
@@ -22,7 +30,11 @@ from domain.models.segments import (
 
 __all__ = [
     "ActionPolicy",
+    "Announcement",
     "ApiKey",
+    "Asset",
+    "AssetFolder",
+    "AssetFolderPath",
     "AttributeDefinition",
     "Audience",
     "AudienceSegment",
@@ -32,8 +44,10 @@ __all__ = [
     "Certification",
     "Contact",
     "ContactCertification",
-    "CourseCompletion",
+    "Course",
+    "Enrollment",
     "FieldPolicy",
+    "Goal",
     "Invitation",
     "Layout",
     "MembershipEvent",

@@ -122,14 +122,3 @@ class ContactCertification(Base):
     source: Mapped[str] = mapped_column(String(16))  # AUDIENCE, MANUAL, COURSE
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
-class CourseCompletion(Base):
-    """Courses a contact completed, by key (rules read them as contact.completedCourses)."""
-
-    __tablename__ = "course_completions"
-
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
-    )
-    course_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,7 +22,8 @@ from domain.catalogue import RANKED_PICKLISTS, AttributeSubject, AttributeType, 
 from domain.models import (
     Contact,
     ContactCertification,
-    CourseCompletion,
+    Course,
+    Enrollment,
     Partner,
     PartnerMetrics,
 )
@@ -244,7 +245,14 @@ BUILT_IN: dict[str, Readable] = {
             "contact.completedCourses",
             Kind.LIST,
             _C,
-            keyed=Keyed(CourseCompletion.contact_id, CourseCompletion.course_key),
+            keyed=Keyed(
+                owner=Enrollment.contact_id,
+                key=Course.key,
+                source=Enrollment.__table__.join(
+                    Course.__table__, Course.id == Enrollment.course_id
+                ),
+                where=(Enrollment.status == "COMPLETED",),
+            ),
             changed_by="course completion (recordCourseProgress reaching 1.0)",
         ),
     )

@@ -139,10 +139,20 @@ async def test_completing_a_course_raises_the_training_completion_rate(db: Datab
     partner = await _partner(db)
     first = await _contact(db, partner, "one@acme.example.com")
     await _contact(db, partner, "two@acme.example.com")
+    async with db.write() as session:
+        course = models.Course(key="onboarding-101", title="Onboarding")
+        session.add(course)
+        await session.flush()
+        await courses.enrol(session, course.id, select(models.Contact.id))
     # when
     async with db.write() as session:
-        await courses.complete_course(session, first, "onboarding-101")
+        enrollment = await session.scalar(
+            select(models.Enrollment).where(models.Enrollment.contact_id == first.id)
+        )
+        assert enrollment is not None
+        completed = await courses.record_progress(session, enrollment, first, 1.0)
     # then
+    assert completed is True
     assert (await _metrics(db, partner)).training_completion_rate == pytest.approx(0.5)
 
 

@@ -36,7 +36,8 @@ from domain.errors import DomainError
 from domain.models import (
     Contact,
     ContactCertification,
-    CourseCompletion,
+    Course,
+    Enrollment,
     Partner,
     PartnerMetrics,
     Segment,
@@ -116,6 +117,7 @@ PICKLISTS = {
 }
 roles = st.sampled_from([r.value for r in ContactRole])
 statuses = st.sampled_from([s.value for s in ContactStatus])
+ENROLLMENT_STATUSES = ("ENROLLED", "IN_PROGRESS", "COMPLETED")
 _ranges: dict[tuple[int, int], st.SearchStrategy[int]] = {}
 
 
@@ -163,7 +165,8 @@ class Population:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     certifications: list[dict[str, Any]] = field(default_factory=list)
-    completions: list[dict[str, Any]] = field(default_factory=list)
+    courses: dict[str, int] = field(default_factory=dict)  # course key -> id
+    enrollments: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -225,7 +228,17 @@ def populations(draw: st.DrawFn, partners: tuple[int, int], contacts: bool) -> P
                     {"contact_id": contact_id, "certification_key": key, "source": "MANUAL"}
                 )
             for key in draw(key_lists):
-                world.completions.append({"contact_id": contact_id, "course_key": key})
+                course_id = world.courses.setdefault(key, len(world.courses) + 1)
+                world.enrollments.append(
+                    {
+                        "course_id": course_id,
+                        "contact_id": contact_id,
+                        "progress": 0.5,
+                        # Only completed enrolments are completed courses.
+                        "status": choose(draw, ENROLLMENT_STATUSES),
+                        "enrolled_at": NOW,
+                    }
+                )
             for segment_id in CONTACT_SEGMENTS.values():
                 if draw(booleans):
                     world.members.append({"segment_id": segment_id, "subject_id": contact_id})
@@ -264,7 +277,8 @@ async def store(db: Database, world: Population) -> None:
             (PartnerMetrics, world.metrics),
             (Contact, world.contacts),
             (ContactCertification, world.certifications),
-            (CourseCompletion, world.completions),
+            (Course, [{"id": i, "key": k, "title": k} for k, i in world.courses.items()]),
+            (Enrollment, world.enrollments),
             (SegmentMember, world.members),
         ):
             if rows:
@@ -276,7 +290,8 @@ async def forget(db: Database, world: Population) -> None:
     async with db.write() as session:
         for model, rows in (
             (SegmentMember, world.members),
-            (CourseCompletion, world.completions),
+            (Enrollment, world.enrollments),
+            (Course, list(world.courses)),
             (ContactCertification, world.certifications),
             (Contact, world.contacts),
             (PartnerMetrics, world.metrics),
