@@ -190,26 +190,25 @@ async def _follow(
             select(Contact.id, Contact.partner_id).where(in_scope, held_by_audience, ~matches)
         )
     )
-    now = utcnow()
+    # Written set-based: a rule change may move 50,000 contacts at once.
     if grant:
+        now = literal(utcnow(), UTCDateTime())
         await session.execute(
-            insert(ContactCertification),
-            [
-                {
-                    "contact_id": c,
-                    "certification_key": key,
-                    "source": Source.AUDIENCE.value,
-                    "since": now,
-                }
-                for c, _ in grant
-            ],
+            insert(ContactCertification).from_select(
+                ["contact_id", "certification_key", "source", "since"],
+                select(Contact.id, literal(key), literal(Source.AUDIENCE.value), now).where(
+                    in_scope, matches, ~holds
+                ),
+            )
         )
     if withdraw:
+        leaving = select(Contact.id).where(in_scope, ~matches)
         await session.execute(
             delete(ContactCertification).where(
                 and_(
                     ContactCertification.certification_key == key,
-                    ContactCertification.contact_id.in_([c for c, _ in withdraw]),
+                    ContactCertification.source == Source.AUDIENCE.value,
+                    ContactCertification.contact_id.in_(leaving),
                 )
             )
         )

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, distinct, func, select
+from sqlalchemy import Float, and_, bindparam, case, cast, distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.clock import utcnow
 from domain.models import Contact, ContactCertification, Enrollment, PartnerMetrics
@@ -165,16 +166,7 @@ async def refresh(
     changed: dict[int, set[str]] = {}
     for part in load.chunks(partner_ids):
         computed = await compute(session, part, metrics, now, time_based_only=time_based_only)
-        stored = await session.scalars(
-            select(PartnerMetrics).where(PartnerMetrics.partner_id.in_(part))
-        )
-        for row in stored:
-            for metric, value in computed[row.partner_id].items():
-                column = COLUMNS[metric]
-                if not same(getattr(row, column), value):
-                    setattr(row, column, value)
-                    changed.setdefault(row.partner_id, set()).add(f"partner.metrics.{metric}")
-    await session.flush()
+        await _store(session, computed, changed)
     result = {pid: frozenset(paths) for pid, paths in changed.items()}
     if not (changed and move_memberships):
         return Refreshed(result)
@@ -183,6 +175,52 @@ async def refresh(
         change_set.partner(pid, paths)
     joined, left = await apply_changes(session, change_set, now, cause=cause)
     return Refreshed(result, joined, left)
+
+
+_TABLE = PartnerMetrics.__table__
+
+
+async def _store(
+    session: AsyncSession, computed: dict[int, dict[str, Any]], changed: dict[int, set[str]]
+) -> None:
+    """Write the computed values that differ from the stored ones, noting each changed path.
+
+    Core statements, not the ORM's unit of work: a rule change can refresh 50,000 partners
+    at once. Metrics objects the session holds are brought up to date too.
+    """
+    names = sorted({metric for values in computed.values() for metric in values})
+    if not names:
+        return
+    columns = [_TABLE.c[COLUMNS[name]] for name in names]
+    stored = await session.execute(
+        select(_TABLE.c.partner_id, *columns).where(_TABLE.c.partner_id.in_(list(computed)))
+    )
+    rows: list[dict[str, Any]] = []
+    for partner_id, *old in stored:
+        new = computed[partner_id]
+        differ = [
+            name for name, value in zip(names, old, strict=True) if not same(value, new[name])
+        ]
+        if differ:
+            changed.setdefault(partner_id, set()).update(f"partner.metrics.{n}" for n in differ)
+            rows.append(
+                {
+                    "pid": partner_id,
+                    **{f"v_{c.key}": new[n] for n, c in zip(names, columns, strict=True)},
+                }
+            )
+    if not rows:
+        return
+    await session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.partner_id == bindparam("pid"))
+        .values({c.key: bindparam(f"v_{c.key}", type_=c.type) for c in columns}),
+        rows,
+    )
+    for held in list(session.identity_map.values()):
+        if isinstance(held, PartnerMetrics) and held.partner_id in changed:
+            for name, column in zip(names, columns, strict=True):
+                set_committed_value(held, column.key, computed[held.partner_id][name])
 
 
 def driven_by(contact_fields: frozenset[str] | None) -> set[str]:

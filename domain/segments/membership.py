@@ -303,8 +303,15 @@ async def _contacts(
     if not index.of(Subject.CONTACT):
         return
     partner_plans = _partner_plans(index, changes, moved_partner_segments, cause)
-    contact_rows = await load.contacts_of(session, partner_plans) if partner_plans else {}
-    contact_rows.update(await load.contacts(session, set(changes.contacts) - set(contact_rows)))
+    if partner_plans:
+        contact_rows = await load.contacts_of(session, partner_plans)
+        rest = set(changes.contacts) - set(contact_rows)
+    else:
+        # Only the contacts' own changes: load just those a segment reads the change for
+        # (a certification granted to 50,000 contacts that no rule reads loads nobody).
+        contact_rows = {}
+        rest = {c for c in changes.contacts if _contact_plan(index, {}, changes, c, cause)}
+    contact_rows.update(await load.contacts(session, rest))
     plans = {
         contact_id: _contact_plan(
             index, partner_plans.get(row.partner_id, {}), changes, contact_id, cause
