@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,53 @@ def test_export_schema_needs_no_database(
     printed = capsys.readouterr().out
     assert "type Query {" in printed
     assert "type Mutation {" in printed
+
+
+def _audit_actions(url: str) -> list[tuple[str, str, str]]:
+    path = url.removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT actor, action, outcome FROM audit_log ORDER BY id")
+        return [tuple(r) for r in rows]
+
+
+def test_create_staff_and_recompute_from_the_command_line_are_audited(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    assert main(["migrate"]) == 0
+    # when
+    staff = ["--email", "ops@example.com", "--password", "long enough", "--role", "ANALYST"]
+    assert main(["create-staff", *staff]) == 0
+    assert main(["create-staff", *staff]) == 2
+    assert main(["recompute"]) == 0
+    # then
+    assert _audit_actions(sqlite_url) == [
+        ("cli", "create-staff", "OK"),
+        ("cli", "create-staff", "REFUSED"),
+        ("cli", "recompute", "OK"),
+    ]
+
+
+def test_check_memberships_exits_zero_when_clean_and_one_on_drift(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: the demo programme, then one membership removed behind the engine's back
+    assert main(["migrate"]) == 0
+    assert main(["seed", "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["check-memberships"]) == 0
+    assert "everything stored agrees" in capsys.readouterr().out
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "DELETE FROM segment_members WHERE (segment_id, subject_id) = (SELECT "
+            "segment_id, subject_id FROM segment_members JOIN segments ON segments.id = "
+            "segment_id WHERE segments.key = 'gold-plus' ORDER BY subject_id LIMIT 1)"
+        )
+    # when
+    code = main(["check-memberships"])
+    # then
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "segment gold-plus" in out
+    assert "1 missing, 0 extra" in out
