@@ -65,6 +65,14 @@ mutation($partnerId: ID!, $email: String!) {
   }
 }
 """
+SET_ACTION_POLICY = """
+mutation { setActionPolicy(action: CREATE_QUOTE, audience: {roles: [ADMIN, FINANCE]}) {
+  id errors { code } } }
+"""
+SET_FIELD_POLICY = """
+mutation { setFieldPolicy(typeName: "Contact", fieldName: "title", audience: {roles: [ADMIN]}) {
+  id errors { code } } }
+"""
 CREATE_SEGMENT = """
 mutation($key: String!) {
   createSegment(input: {key: $key, name: "Twin", subject: PARTNER, rule: null}) {
