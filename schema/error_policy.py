@@ -12,6 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from domain.db import is_unavailable
 from domain.errors import DomainError, TopLevelError
 
 log = logging.getLogger("partnerscope.errors")
@@ -75,12 +76,14 @@ def apply_error_policy(error: GraphQLError, context: Any) -> None:
 
 def _mask(error: GraphQLError, context: Any) -> None:
     request_id = getattr(context, "request_id", None)
-    log.error(
-        "unexpected error in %s (request %s)",
-        ".".join(map(str, error.path or ["(before execution)"])),
-        request_id,
-        exc_info=error.original_error,
-    )
+    where = ".".join(map(str, error.path or ["(before execution)"]))
+    original = error.original_error
+    if original is not None and is_unavailable(original):
+        # An outage is the operator's to fix, not a bug: one line per request, no traceback.
+        first_line = (str(original).strip().splitlines() or [type(original).__name__])[0]
+        log.warning("database unavailable in %s (request %s): %s", where, request_id, first_line)
+    else:
+        log.error("unexpected error in %s (request %s)", where, request_id, exc_info=original)
     error.message = INTERNAL
     error.original_error = None
     error.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
