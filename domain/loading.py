@@ -9,13 +9,15 @@ from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, false, func, select, true
 from sqlalchemy.orm import aliased
 
-from domain import audiences, visibility
-from domain.audiences import AudienceSpec
+from domain import audiences, layouts, visibility
+from domain.audiences import AudienceSpec, Matched
 from domain.db import Database
 from domain.models import (
+    Deal,
+    Layout,
     MembershipEvent,
     Segment,
     SegmentManager,
@@ -281,3 +283,95 @@ def audiences_by_id(
         return [found.get(key) for key in keys]
 
     return load
+
+
+# ---------------------------------------------------------------- deal desk
+
+
+def _deals_visible(principal: Principal | None) -> Any:
+    return visibility.deals_readable(principal) if principal is not None else false()
+
+
+def deal_pages(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[PageKey]], Coroutine[Any, Any, list[list[Deal]]]]:
+    """Pages of each partner's deals the principal may see, newest first."""
+
+    async def load(keys: Sequence[PageKey]) -> list[list[Deal]]:
+        by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for partner_id, size, after in keys:
+            by_window[(size, after)].append(partner_id)
+        found: dict[PageKey, list[Deal]] = defaultdict(list)
+        async with db.read() as session:
+            for (size, after), partner_ids in by_window.items():
+                query = select(Deal).where(
+                    Deal.partner_id.in_(partner_ids), _deals_visible(principal)
+                )
+                if after is not None:
+                    query = query.where(Deal.id < after)
+                window = _windowed(query, Deal.partner_id, Deal.id, True, size).subquery()
+                deal = aliased(Deal, window)
+                rows = await session.scalars(
+                    select(deal).order_by(window.c.partner_id, window.c.id.desc())
+                )
+                for item in rows:
+                    found[(item.partner_id, size, after)].append(item)
+        return [found.get(key, []) for key in keys]
+
+    return load
+
+
+def deal_counts(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[int]]]:
+    """Deals per partner the principal may see."""
+    return child_counts(db, Deal.partner_id, lambda query: query.where(_deals_visible(principal)))
+
+
+def deals_by_id(
+    db: Database, principal: Principal | None
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[Deal | None]]]:
+    """Deals by id, None for those the principal may not see (a quote's deal)."""
+
+    async def load(keys: Sequence[int]) -> list[Deal | None]:
+        async with db.read() as session:
+            rows = await session.scalars(
+                select(Deal).where(Deal.id.in_(keys), _deals_visible(principal))
+            )
+            found = {row.id: row for row in rows}
+        return [found.get(key) for key in keys]
+
+    return load
+
+
+# (record type, audiences the viewer matches)
+LayoutKey = tuple[str, Matched]
+
+
+def deal_layout_fields(
+    db: Database,
+) -> Callable[[Sequence[LayoutKey]], Coroutine[Any, Any, list[frozenset[str]]]]:
+    """The field names of the DEAL layout a viewer uses for each record type (none: empty)."""
+
+    async def load(keys: Sequence[LayoutKey]) -> list[frozenset[str]]:
+        async with db.read() as session:
+            rows = list(
+                await session.scalars(
+                    select(Layout).where(Layout.entity == layouts.LayoutEntity.DEAL.value)
+                )
+            )
+        chosen: dict[Matched, dict[str, frozenset[str]]] = {}
+        for _, matched in keys:
+            if matched not in chosen:
+                visible = None if matched is None else _admits(matched)
+                chosen[matched] = {
+                    layout.record_type: frozenset(f.name for f in layouts.fields_of(layout))
+                    for layout in layouts.choose(rows, visible)
+                }
+        return [chosen[matched].get(record_type, frozenset()) for record_type, matched in keys]
+
+    return load
+
+
+def _admits(matched: frozenset[int]) -> Callable[[int | None], bool]:
+    return lambda audience_id: audiences.admits(matched, audience_id)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Select, SQLColumnExpression, false, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.models import Contact, Partner, Segment, SegmentManager, SegmentMember
-from domain.principal import Principal, StaffRole
+from domain.models import Contact, Deal, Partner, Quote, Segment, SegmentManager, SegmentMember
+from domain.principal import ContactRole, Principal, StaffRole
 
 READ_ALL_STAFF = (StaffRole.VENDOR_ADMIN, StaffRole.ANALYST)
 
@@ -109,3 +109,55 @@ def segment_rows_readable(
         (Segment.subject == "PARTNER") & members_readable(principal, "PARTNER", subject_id),
         (Segment.subject == "CONTACT") & members_readable(principal, "CONTACT", subject_id),
     )
+
+
+def _deal_desk_rows(
+    principal: Principal,
+    partner_id: SQLColumnExpression[int],
+    owner_id: SQLColumnExpression[int | None],
+) -> ColumnElement[bool]:
+    """Condition on a deal or quote row (its company and owner columns): a partner ADMIN
+    reads its company's, other contacts the ones they own; staff as for partners; API keys
+    with a deals scope read all of them."""
+    if principal.is_contact:
+        own_company = partner_id == principal.partner_id
+        if principal.contact_role is ContactRole.ADMIN:
+            return own_company
+        return own_company & (owner_id == principal.id)
+    if principal.is_staff_role(*READ_ALL_STAFF):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return partner_id.in_(managed_partner_ids(principal.id))
+    if principal.has_scope("deals:read") or principal.has_scope("deals:write"):
+        return true()
+    return false()
+
+
+def deals_readable(principal: Principal) -> ColumnElement[bool]:
+    return _deal_desk_rows(principal, Deal.partner_id, Deal.owner_id)
+
+
+def quotes_readable(principal: Principal) -> ColumnElement[bool]:
+    return _deal_desk_rows(principal, Quote.partner_id, Quote.owner_id)
+
+
+def deals_writable(principal: Principal) -> ColumnElement[bool]:
+    """Deals whose stage, amount and exclusivity this principal may change (updateDeal)."""
+    if principal.read_only or principal.is_contact:
+        return false()
+    if principal.is_staff_role(StaffRole.VENDOR_ADMIN) or principal.has_scope("deals:write"):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return Deal.partner_id.in_(managed_partner_ids(principal.id))
+    return false()
+
+
+def quotes_reviewable(principal: Principal) -> ColumnElement[bool]:
+    """Quotes this principal may approve or reject (reviewQuote): staff, not integrators."""
+    if principal.read_only:
+        return false()
+    if principal.is_staff_role(StaffRole.VENDOR_ADMIN):
+        return true()
+    if principal.is_staff_role(StaffRole.CHANNEL_MANAGER):
+        return Quote.partner_id.in_(managed_partner_ids(principal.id))
+    return false()

@@ -9,7 +9,9 @@ audience column is listed too, so a segment an audience still names cannot be de
 
 from __future__ import annotations
 
-from domain import certifications, courses, metrics
+from sqlalchemy import func
+
+from domain import certifications, courses, deals, metrics
 from domain.audiences import AudienceUser
 from domain.metrics import Source
 from domain.models import (
@@ -21,6 +23,8 @@ from domain.models import (
     Course,
     FieldPolicy,
     Layout,
+    PriceRule,
+    Product,
 )
 from domain.segments.hooks import Subscriber
 
@@ -28,6 +32,9 @@ METRIC_SOURCES: tuple[Source, ...] = (
     Source(frozenset({"certifiedContacts"}), metrics.certified_contacts),
     Source(frozenset({"trainingCompletionRate"}), metrics.training_completion),
     Source(frozenset({"engagementScore"}), metrics.engagement, time_based=True),
+    Source(frozenset({"wonRevenue12m", "dealsWon12m"}), deals.won_deals, time_based=True),
+    Source(frozenset({"openPipeline"}), deals.open_pipeline),
+    Source(frozenset({"dealsRegistered90d"}), deals.registered_recently, time_based=True),
 )
 
 MOVE_SUBSCRIBERS: tuple[Subscriber, ...] = (
@@ -49,4 +56,8 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     AudienceUser("announcement", Announcement.audience_id, Announcement.title),
     AudienceUser("course", Course.audience_id, Course.key),
     AudienceUser("auto-enrolment of course", Course.auto_enroll_audience_id, Course.key),
+    AudienceUser("product", Product.audience_id, Product.sku),
+    AudienceUser(
+        "price rule for", PriceRule.audience_id, func.coalesce(PriceRule.sku, "every product")
+    ),
 )

@@ -11,11 +11,13 @@ from strawberry.dataloader import DataLoader
 from domain import loading, models
 from domain.audiences import AudienceSpec
 from domain.db import Database
-from domain.loading import PageKey
+from domain.loading import LayoutKey, PageKey
 from domain.models import (
     Contact,
+    Deal,
     Partner,
     PartnerMetrics,
+    QuoteLine,
     Segment,
     SegmentMember,
     SegmentOverride,
@@ -128,3 +130,27 @@ class Loaders:
     @cached_property
     def certification_by_key(self) -> DataLoader[str, models.Certification | None]:
         return DataLoader(loading.by_key(self.db, models.Certification, models.Certification.key))
+
+    @cached_property
+    def deal_page_by_partner_id(self) -> DataLoader[PageKey, list[Deal]]:
+        """A partner's deals the viewer may see, newest first."""
+        return DataLoader(loading.deal_pages(self.db, self.principal))
+
+    @cached_property
+    def deal_count_by_partner_id(self) -> DataLoader[int, int]:
+        return DataLoader(loading.deal_counts(self.db, self.principal))
+
+    @cached_property
+    def visible_deal_by_id(self) -> DataLoader[int, Deal | None]:
+        return DataLoader(loading.deals_by_id(self.db, self.principal))
+
+    @cached_property
+    def lines_by_quote_id(self) -> DataLoader[int, list[QuoteLine]]:
+        return DataLoader(
+            loading.grouped(self.db, QuoteLine, QuoteLine.quote_id, QuoteLine.position)
+        )
+
+    @cached_property
+    def deal_layout_fields(self) -> DataLoader[LayoutKey, frozenset[str]]:
+        """Field names of the DEAL layout a viewer uses, by (record type, audiences matched)."""
+        return DataLoader(loading.deal_layout_fields(self.db))

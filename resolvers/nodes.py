@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import ids
 from domain.services import segments
-from resolvers import content, learning, partners
+from resolvers import content, deals, learning, partners, quotes
 from resolvers.context import Info
 
 ByIdLookup = Callable[[Info, str], Awaitable[Any]]
@@ -27,6 +27,8 @@ LOOKUPS: dict[str, ByIdLookup] = {
     "Segment": _segment,
     "Partner": _partner,
     "Contact": partners.contact,
+    "Deal": deals.deal,
+    "Quote": quotes.quote,
     "Asset": content.asset,
     "Announcement": content.announcement,
     "Course": learning.course,

@@ -15,13 +15,17 @@ from schema.operations import (
     access,
     catalogue,
     content,
+    deals,
     identity,
     layouts,
     learning,
     node,
     partners,
+    products,
+    quotes,
     segments,
 )
+from schema.scalars import SCALAR_OVERRIDES
 
 QUERIES = (
     identity.Query,
@@ -32,6 +36,9 @@ QUERIES = (
     access.Query,
     content.Query,
     learning.Query,
+    deals.Query,
+    quotes.Query,
+    products.Query,
 )
 MUTATIONS = (
     identity.Mutation,
@@ -42,6 +49,9 @@ MUTATIONS = (
     layouts.Mutation,
     content.Mutation,
     learning.Mutation,
+    deals.Mutation,
+    quotes.Mutation,
+    products.Mutation,
 )
 
 
@@ -67,6 +77,7 @@ def build_schema() -> strawberry.Schema:
         mutation=mutation,
         # Limits (docs/api.md, "Limits") and the per-text parse and validation cache.
         extensions=[DocumentGuard, HiddenFields],
+        scalar_overrides=SCALAR_OVERRIDES,  # Date is "YYYY-MM-DD" only
     )
     schema.hideable_fields = govern(schema._schema)
     return schema

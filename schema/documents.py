@@ -58,6 +58,11 @@ DEFAULT_LIST_BOUND = 10
 LIST_BOUNDS: dict[str, int] = {
     "Query.segments": 100,
     "Query.staffMembers": 100,
+    # Deal desk (docs/api.md, "Deal desk"): a quote holds at most 100 lines; catalogues are
+    # counted as 500 products and 200 price rules.
+    "Quote.lines": 100,
+    "Query.products": 500,
+    "Query.priceRules": 200,
     # Enablement lists that are not connections (docs/api.md, "Enablement").
     "Query.assetFolders": 500,
     "Query.courses": 300,

@@ -10,15 +10,18 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import ids, models
+from resolvers import deals as resolve_deals
 from resolvers import partners as resolve
 from resolvers.context import Info
 from schema.common import Connection, Node
 
 if TYPE_CHECKING:
     from schema.contact import Contact
+    from schema.deal import Deal
     from schema.segment import SegmentRef
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.contact")]
+DealRef = Annotated["Deal", strawberry.lazy("schema.deal")]
 SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
 
 
@@ -81,6 +84,16 @@ class Partner(Node):
         self, root: strawberry.Parent[models.Partner], info: Info
     ) -> list[models.Segment]:
         return await info.context.loaders.segments_by_partner_id.load(root.id)
+
+    @strawberry.field(description="This company's deals the viewer may see, newest first.")
+    async def deals(
+        self,
+        root: strawberry.Parent[models.Partner],
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DealRef]:
+        return Connection(page=await resolve_deals.partner_deals(info, root, first, after))
 
 
 @strawberry.input

@@ -4,6 +4,7 @@ from domain.models.access import ActionPolicy, Audience, AudienceSegment, FieldP
 from domain.models.audit import AuditEntry
 from domain.models.base import Base
 from domain.models.catalogue import AttributeDefinition, PicklistValue
+from domain.models.deals import Deal, PriceRule, Product, Quote, QuoteLine
 from domain.models.enablement import (
     Announcement,
     Asset,
@@ -45,6 +46,7 @@ __all__ = [
     "Contact",
     "ContactCertification",
     "Course",
+    "Deal",
     "Enrollment",
     "FieldPolicy",
     "Goal",
@@ -54,6 +56,10 @@ __all__ = [
     "Partner",
     "PartnerMetrics",
     "PicklistValue",
+    "PriceRule",
+    "Product",
+    "Quote",
+    "QuoteLine",
     "Segment",
     "SegmentDependency",
     "SegmentManager",
