@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from domain.principal import ContactRole, StaffRole
+from tests.deal_desk import create_quote, deal_layout, price_rule, product, registered
 from tests.records import QueryCounter
 from tests.support import Api, create_segment
 
@@ -116,5 +117,102 @@ async def test_a_contact_page_costs_the_same_statements_for_more_colleagues(
         await api.contact(partner, sign_in=False)
     await _grow(api, admin, 3, 1)
     many = await _statements(api, app, CONTACT_LISTS[name], token)
+    # then
+    assert many == few
+
+
+# ---- the deal desk: deals, quotes and products grow with the programme
+
+DEAL_DESK_LISTS = {
+    "deals with partner, owner and values": """
+        { deals(first: 50) { totalCount edges { node {
+            id customerName amount values partner { name } owner { name } } } } }
+    """,
+    "quotes with lines, deal, partner and owner": """
+        { quotes(first: 50) { totalCount edges { node {
+            id total lines { sku unitPrice total } deal { id } partner { name } owner { name }
+        } } } }
+    """,
+    "partners with nested deals": """
+        { partners(first: 50) { edges { node { id deals(first: 10) {
+            totalCount edges { node { id owner { name } } } } } } } }
+    """,
+    "products": "{ products { sku listPrice price audience { anySegments } } }",
+    "price rules": "{ priceRules { id sku discountPercent audience { roles } } }",
+}
+CONTACT_DEAL_DESK_LISTS = {
+    "a partner admin's deals": """
+        { deals(first: 50) { totalCount edges { node { id values partner { name }
+            owner { name } } } } }
+    """,
+    "a partner admin's quotes": """
+        { quotes(first: 50) { edges { node { total lines { sku } deal { id } owner { name } } } } }
+    """,
+    "products priced for a contact": "{ products { sku price audience { roles } } }",
+    "the company's deals": """
+        { viewer { partner { deals(first: 10) { totalCount edges { node { id values } } } } } }
+    """,
+}
+
+
+async def _grow_deals(api: Api, admin: str, partner: str | None, start: int, size: int) -> str:
+    """`size` more products, price rules and colleagues with two deals and a quote each (of a
+    new partner per colleague unless `partner` is given); returns the last partner's id."""
+    if start == 0:
+        await create_segment(
+            api, admin, "gold", {"field": "partner.tier", "op": "eq", "value": "GOLD"}
+        )
+        await deal_layout(api, admin, "resale", ["amount", "useCase"])
+    company = partner or ""
+    for i in range(start, start + size):
+        await product(api, admin, f"SKU-{i}", "10.00", audience={"anySegments": ["gold"]})
+        await price_rule(api, admin, "5", sku=f"SKU-{i}", audience={"roles": ["ADMIN"]})
+        company = partner or await api.partner(tier="GOLD")
+        token, _ = await api.contact(company, ContactRole.SALES_REP)
+        for n in range(2):
+            values = {"customerName": f"Customer {i}-{n}", "amount": "100", "useCase": "x"}
+            deal = await registered(api, token, "resale", values)
+        quote = await create_quote(api, token, [(f"SKU-{i}", 1), ("SKU-0", 2)], deal["id"])
+        assert quote["errors"] == []
+    return company
+
+
+@pytest.mark.parametrize("name", sorted(DEAL_DESK_LISTS))
+async def test_a_deal_desk_list_costs_the_same_statements_for_four_times_the_rows(
+    api: Api, app: Any, name: str
+) -> None:
+    # given
+    admin, _ = await api.staff()
+    await api.gql(
+        'mutation { defineAttribute(subject: DEAL, key: "useCase", type: STRING) { errors '
+        "{ code } } }",
+        token=admin,
+    )
+    await _grow_deals(api, admin, None, 0, 2)
+    few = await _statements(api, app, DEAL_DESK_LISTS[name], admin)
+    # when
+    await _grow_deals(api, admin, None, 2, 6)
+    many = await _statements(api, app, DEAL_DESK_LISTS[name], admin)
+    # then
+    assert many == few
+
+
+@pytest.mark.parametrize("name", sorted(CONTACT_DEAL_DESK_LISTS))
+async def test_a_partner_admins_deal_desk_costs_the_same_statements_for_more_deals(
+    api: Api, app: Any, name: str
+) -> None:
+    # given
+    admin, _ = await api.staff()
+    await api.gql(
+        'mutation { defineAttribute(subject: DEAL, key: "useCase", type: STRING) { errors '
+        "{ code } } }",
+        token=admin,
+    )
+    partner = await _grow_deals(api, admin, None, 0, 1)
+    token, _ = await api.contact(partner, ContactRole.ADMIN)
+    few = await _statements(api, app, CONTACT_DEAL_DESK_LISTS[name], token)
+    # when
+    await _grow_deals(api, admin, partner, 1, 4)
+    many = await _statements(api, app, CONTACT_DEAL_DESK_LISTS[name], token)
     # then
     assert many == few
