@@ -15,7 +15,7 @@ from domain.models.enablement import (
     Enrollment,
     Goal,
 )
-from domain.models.experience import Layout
+from domain.models.experience import CoachTip, Form, FormSubmission, Layout, NavTab, PortalPage
 from domain.models.identity import ApiKey, Invitation, StaffMember
 from domain.models.partners import Contact, Partner, PartnerMetrics
 from domain.models.segments import (
@@ -43,19 +43,24 @@ __all__ = [
     "Base",
     "CatalogState",
     "Certification",
+    "CoachTip",
     "Contact",
     "ContactCertification",
     "Course",
     "Deal",
     "Enrollment",
     "FieldPolicy",
+    "Form",
+    "FormSubmission",
     "Goal",
     "Invitation",
     "Layout",
     "MembershipEvent",
+    "NavTab",
     "Partner",
     "PartnerMetrics",
     "PicklistValue",
+    "PortalPage",
     "PriceRule",
     "Product",
     "Quote",
