@@ -20,9 +20,13 @@ from domain.models import (
     Asset,
     AssetFolder,
     Certification,
+    CoachTip,
     Course,
     FieldPolicy,
+    Form,
     Layout,
+    NavTab,
+    PortalPage,
     PriceRule,
     Product,
 )
@@ -56,6 +60,10 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     AudienceUser("announcement", Announcement.audience_id, Announcement.title),
     AudienceUser("course", Course.audience_id, Course.key),
     AudienceUser("auto-enrolment of course", Course.auto_enroll_audience_id, Course.key),
+    AudienceUser("tab", NavTab.audience_id, NavTab.key),
+    AudienceUser("page", PortalPage.audience_id, PortalPage.key),
+    AudienceUser("form", Form.audience_id, Form.key),
+    AudienceUser("coach tip", CoachTip.audience_id, CoachTip.key),
     AudienceUser("product", Product.audience_id, Product.sku),
     AudienceUser(
         "price rule for", PriceRule.audience_id, func.coalesce(PriceRule.sku, "every product")

@@ -71,6 +71,13 @@ LIST_BOUNDS: dict[str, int] = {
     "Viewer.enrollments": 300,
     "Viewer.certifications": 100,
     "Viewer.goals": 100,
+    # Portal shell (docs/api.md, "Portal shell"): fields and updates per form are capped.
+    "Viewer.navigation": 50,
+    "Viewer.dealCoach": 50,
+    "Viewer.forms": 20,
+    "Query.forms": 20,
+    "Form.fields": 50,
+    "Form.onSubmit": 50,
 }
 SIGN_IN_FIELDS = frozenset({"login", "acceptInvitation"})
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})

@@ -13,19 +13,28 @@ from domain.principal import Principal, PrincipalKind
 from permissions import actions
 from resolvers import layouts as resolve_layouts
 from resolvers import learning as resolve_learning
+from resolvers import portal as resolve_portal
 from resolvers.context import Info
 from schema.access import Capabilities
 from schema.enablement_refs import CertificationHeldRef, EnrollmentRef
 from schema.layout import LayoutEntity
 
 if TYPE_CHECKING:
+    from schema.coach_tip import CoachTip
+    from schema.form import Form
     from schema.layout import Layout
+    from schema.navigation import NavTab
+    from schema.page import Page
     from schema.partner import Partner
     from schema.segment import SegmentRef
 
 PartnerRef = Annotated["Partner", strawberry.lazy("schema.partner")]
 LayoutRef = Annotated["Layout", strawberry.lazy("schema.layout")]
 SegmentRefRef = Annotated["SegmentRef", strawberry.lazy("schema.segment")]
+NavTabRef = Annotated["NavTab", strawberry.lazy("schema.navigation")]
+PageRef = Annotated["Page", strawberry.lazy("schema.page")]
+FormRef = Annotated["Form", strawberry.lazy("schema.form")]
+CoachTipRef = Annotated["CoachTip", strawberry.lazy("schema.coach_tip")]
 
 # The domain enums themselves, shown in GraphQL under these names (strawberry.enum registers
 # them in place).
@@ -102,15 +111,49 @@ class Viewer:
         return [s for s in info.context.viewer.segments if s.subject not in hidden]
 
     @strawberry.field(description="What this viewer may do; the same answers the mutations give.")
-    def capabilities(self, root: strawberry.Parent[Principal], info: Info) -> Capabilities:
+    async def capabilities(self, root: strawberry.Parent[Principal], info: Info) -> Capabilities:
         access = info.context.viewer.access
+        edit_profile = actions.EDIT_PARTNER_PROFILE.allows(root, access)
         return Capabilities(
             create_quote=actions.CREATE_QUOTE.allows(root, access),
             register_deal=actions.REGISTER_DEAL.allows(root, access),
-            edit_partner_profile=actions.EDIT_PARTNER_PROFILE.allows(root, access),
+            edit_partner_profile=edit_profile,
             manage_team=actions.MANAGE_TEAM.allows(root, access),
-            editable_profile_fields=[],
+            editable_profile_fields=(
+                await resolve_portal.editable_profile_fields(info) if edit_profile else []
+            ),
         )
+
+    @strawberry.field(
+        description="Tabs this viewer sees, by order then key (staff: every tab).",
+        graphql_type=list[NavTabRef],
+    )
+    async def navigation(self, info: Info) -> list[models.NavTab]:
+        return await resolve_portal.navigation(info)
+
+    @strawberry.field(
+        description="The highest-priority page whose audience matches (ties: by key); "
+        "staff: the highest-priority page.",
+        graphql_type=PageRef | None,
+    )
+    async def homepage(self, info: Info) -> models.PortalPage | None:
+        return await resolve_portal.homepage(info)
+
+    @strawberry.field(
+        description="The forms this viewer may submit, by key, as Query.forms: here too, so a "
+        "submitForm payload can show what is offered next.",
+        graphql_type=list[FormRef],
+    )
+    async def forms(self, info: Info) -> list[models.Form]:
+        return await resolve_portal.forms(info)
+
+    @strawberry.field(
+        description="Coach tips for a deal stage and for every stage, by key; without a stage, "
+        "every tip this viewer may see.",
+        graphql_type=list[CoachTipRef],
+    )
+    async def deal_coach(self, info: Info, stage: str | None = None) -> list[models.CoachTip]:
+        return await resolve_portal.deal_coach(info, stage)
 
     @strawberry.field(
         description="One layout per record type this viewer may use (staff: every layout).",

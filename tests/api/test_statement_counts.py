@@ -32,6 +32,11 @@ LISTS = {
     """,
     "audit log": "{ auditLog(first: 50) { edges { node { id action actor outcome } } } }",
     "staff members": "{ staffMembers { id email role } }",
+    "portal shell configuration": """
+        { forms { key fields { name } onSubmit { path } audience { roles } }
+          viewer { navigation { key audience { anySegments } } homepage { key audience { roles } }
+                   dealCoach { key audience { roles } } } }
+    """,
     "policies and catalogue": """
         { actionPolicies { action audience { roles } }
           fieldPolicies { typeName fieldName audience { anySegments } }
@@ -40,6 +45,11 @@ LISTS = {
     """,
 }
 CONTACT_LISTS = {
+    "the portal home": """
+        { viewer { navigation { key label path order audience { anySegments } }
+                   homepage { key title body } forms { key fields { name } }
+                   dealCoach { key text } capabilities { editableProfileFields } } }
+    """,
     "the viewer's company and its people": """
         { viewer { segments { key } partner { name contacts(first: 20) {
             totalCount edges { node { id role segments { key } partner { name } } } } } } }
