@@ -18,7 +18,7 @@ from domain.partners import create_partner
 from domain.policies import Action, set_action_policy, set_field_policy
 from domain.principal import ContactRole, ContactStatus, StaffRole
 from domain.segments.service import save_segment
-from seeds import generator
+from seeds import demo_portal, generator
 
 STAFF = [
     ("admin@partnerscope.example.com", "demo-admin-2026", StaffRole.VENDOR_ADMIN, "Vera Admin"),
@@ -260,9 +260,11 @@ async def load(db: Database) -> str:
                     title=generator.TITLES[role.value],
                 )
         await _programme_rules(session, staff[1].id)
+        await demo_portal.load(session)  # onboarding journey, deal coach, profile layout
     await db.refresh_statistics(full=True)
     return (
-        f"Demo programme loaded: 40 partners, 150 contacts, 3 staff, {len(SEGMENTS)} segments,"
-        " a field policy (Partner.metrics: gold-plus) and an action policy (CREATE_QUOTE).\n"
+        f"Demo programme loaded: 40 partners, 150 contacts, 3 staff, "
+        f"{len(SEGMENTS) + len(demo_portal.SEGMENTS)} segments, a field policy (Partner.metrics: "
+        "gold-plus), an action policy (CREATE_QUOTE), an onboarding journey and a deal coach.\n"
         + logins()
     )
