@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Select, false, func, select, true
 from sqlalchemy.orm import aliased
 
-from domain import audiences, layouts, visibility
+from domain import audiences, goals, layouts, visibility
 from domain.audiences import AudienceSpec, Matched
 from domain.db import Database
+from domain.goals import SegmentProgress
 from domain.models import (
     Deal,
     Layout,
@@ -375,3 +376,16 @@ def deal_layout_fields(
 
 def _admits(matched: frozenset[int]) -> Callable[[int | None], bool]:
     return lambda audience_id: audiences.admits(matched, audience_id)
+
+
+def goal_segment_progress(
+    db: Database,
+) -> Callable[[Sequence[int]], Coroutine[Any, Any, list[list[SegmentProgress]]]]:
+    """Each goal's roll-up per segment its audience names (one statement for the batch)."""
+
+    async def load(keys: Sequence[int]) -> list[list[SegmentProgress]]:
+        async with db.read() as session:
+            found = await goals.segment_progress_of(session, keys)
+        return [found.get(key, []) for key in keys]
+
+    return load

@@ -20,13 +20,10 @@ from domain.models import (
     Asset,
     AssetFolder,
     Certification,
-    CoachTip,
     Course,
     FieldPolicy,
-    Form,
+    Goal,
     Layout,
-    NavTab,
-    PortalPage,
     PriceRule,
     Product,
 )
@@ -60,10 +57,7 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     AudienceUser("announcement", Announcement.audience_id, Announcement.title),
     AudienceUser("course", Course.audience_id, Course.key),
     AudienceUser("auto-enrolment of course", Course.auto_enroll_audience_id, Course.key),
-    AudienceUser("tab", NavTab.audience_id, NavTab.key),
-    AudienceUser("page", PortalPage.audience_id, PortalPage.key),
-    AudienceUser("form", Form.audience_id, Form.key),
-    AudienceUser("coach tip", CoachTip.audience_id, CoachTip.key),
+    AudienceUser("goal", Goal.audience_id, Goal.name),
     AudienceUser("product", Product.audience_id, Product.sku),
     AudienceUser(
         "price rule for", PriceRule.audience_id, func.coalesce(PriceRule.sku, "every product")

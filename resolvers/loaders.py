@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from domain import loading, models
 from domain.audiences import AudienceSpec
 from domain.db import Database
+from domain.goals import SegmentProgress
 from domain.loading import LayoutKey, PageKey
 from domain.models import (
     Contact,
@@ -154,3 +155,7 @@ class Loaders:
     def deal_layout_fields(self) -> DataLoader[LayoutKey, frozenset[str]]:
         """Field names of the DEAL layout a viewer uses, by (record type, audiences matched)."""
         return DataLoader(loading.deal_layout_fields(self.db))
+
+    @cached_property
+    def segment_progress_by_goal_id(self) -> DataLoader[int, list[SegmentProgress]]:
+        return DataLoader(loading.goal_segment_progress(self.db))

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import ids
 from domain.services import segments
-from resolvers import content, deals, learning, partners, quotes
+from resolvers import content, deals, goals, learning, partners, quotes
 from resolvers.context import Info
 
 ByIdLookup = Callable[[Info, str], Awaitable[Any]]
@@ -32,6 +32,7 @@ LOOKUPS: dict[str, ByIdLookup] = {
     "Asset": content.asset,
     "Announcement": content.announcement,
     "Course": learning.course,
+    "Goal": goals.goal,
 }
 
 

@@ -10,6 +10,8 @@ import strawberry
 if TYPE_CHECKING:
     from schema.certification import CertificationHeld
     from schema.course import Enrollment
+    from schema.goal import GoalProgress
 
 EnrollmentRef = Annotated["Enrollment", strawberry.lazy("schema.course")]
 CertificationHeldRef = Annotated["CertificationHeld", strawberry.lazy("schema.certification")]
+GoalProgressRef = Annotated["GoalProgress", strawberry.lazy("schema.goal")]

@@ -9,14 +9,16 @@ import strawberry
 from domain import ids, layouts, models
 from domain import principal as domain_principal
 from domain.audiences import SegmentRefValue
+from domain.goals import Progress
 from domain.principal import Principal, PrincipalKind
 from permissions import actions
+from resolvers import goals as resolve_goals
 from resolvers import layouts as resolve_layouts
 from resolvers import learning as resolve_learning
 from resolvers import portal as resolve_portal
 from resolvers.context import Info
 from schema.access import Capabilities
-from schema.enablement_refs import CertificationHeldRef, EnrollmentRef
+from schema.enablement_refs import CertificationHeldRef, EnrollmentRef, GoalProgressRef
 from schema.layout import LayoutEntity
 
 if TYPE_CHECKING:
@@ -175,6 +177,14 @@ class Viewer:
     )
     async def certifications(self, info: Info) -> list[models.ContactCertification]:
         return await resolve_learning.certifications_held(info)
+
+    @strawberry.field(
+        description="The viewer's partner's value and attainment on each goal its audiences "
+        "admit, over the goal's period (staff: none).",
+        graphql_type=list[GoalProgressRef],
+    )
+    async def goals(self, info: Info) -> list[Progress]:
+        return await resolve_goals.viewer_goals(info)
 
     @strawberry.field(
         description="Set when a staff member sees this portal through X-View-As.",

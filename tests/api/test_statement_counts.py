@@ -226,3 +226,117 @@ async def test_a_partner_admins_deal_desk_costs_the_same_statements_for_more_dea
     many = await _statements(api, app, CONTACT_DEAL_DESK_LISTS[name], token)
     # then
     assert many == few
+
+
+# ---- enablement: content, courses, certifications and goals grow with the programme
+
+ENABLEMENT_LISTS = {
+    "folders, assets and announcements": """
+        { assetFolders { id name parent { name } audience { anySegments } }
+          assets(first: 50) { totalCount edges { node {
+            id title folder { name parent { name } } audience { roles } } } }
+          announcements(first: 50) { totalCount edges { node { id title audience { roles } } } } }
+    """,
+    "courses and certifications": """
+        { courses { key certificationKey audience { anySegments } autoEnrollAudience { roles } }
+          certifications { key awardAudience { anySegments } } }
+    """,
+    "goals with their roll-up per segment": """
+        { goals { name audience { anySegments }
+                  segmentProgress { segment { key name } partners value attainment } } }
+    """,
+}
+ENABLEMENT_CONTACT_LISTS = {
+    "the viewer's content": """
+        { assetFolders { name parent { name } }
+          assets(first: 50) { edges { node { title folder { name } } } }
+          announcements(first: 50) { edges { node { title } } } }
+    """,
+    "the viewer's learning and goals": """
+        { viewer {
+            enrollments { id status progress course { key title audience { anySegments } } }
+            certifications { source certification { key name } }
+            goals { value attainment goal { name } } } }
+    """,
+}
+
+
+async def _grow_enablement(api: Api, admin: str, size: int, start: int) -> None:
+    """`size` more of each: a segment, nested folders with assets, announcements, courses
+    everyone is enrolled in (each awarding a certification), certifications held by
+    audience, goals naming the segment."""
+    parent = None
+    for i in range(start, start + size):
+        await create_segment(
+            api, admin, f"grown-{i}", {"field": "partner.tier", "op": "ne", "value": "PLATINUM"}
+        )
+        folder = await api.gql(
+            "mutation($name: String!, $parent: ID) { createAssetFolder(name: $name, "
+            "parentId: $parent, audience: {roles: [ADMIN, SALES_REP]}) { id } }",
+            {"name": f"Folder {i}", "parent": parent},
+            token=admin,
+        )
+        parent = folder.data["createAssetFolder"]["id"]
+        for document in (
+            "mutation($f: ID, $t: String!) { createAsset(title: $t, kind: LINK, "
+            'url: "https://example.com/", folderId: $f, audience: {roles: [ADMIN]}) { id } }',
+            'mutation($t: String!) { createAnnouncement(title: $t, body: "News", '
+            "audience: {roles: [ADMIN]}) { id } }",
+        ):
+            variables = {"t": f"Item {i}"}
+            if "$f" in document:
+                variables["f"] = parent
+            await api.gql(document, variables, token=admin)
+        await api.gql(
+            "mutation($k: String!, $s: String!) { createCertification(key: $k, name: $k, "
+            "awardAudience: {anySegments: [$s]}) { id } }",
+            {"k": f"held-{i}", "s": f"grown-{i}"},
+            token=admin,
+        )
+        await api.gql(
+            "mutation($k: String!, $c: String!) { createCourse(key: $k, title: $k, "
+            "autoEnrollAudience: {}, certificationKey: $c) { id } }",
+            {"k": f"course-{i}", "c": f"held-{i}"},
+            token=admin,
+        )
+        await api.gql(
+            "mutation($n: String!, $s: String!) { createGoal(name: $n, metric: DEALS_WON, "
+            'target: "5", periodStart: "2020-01-01", periodEnd: "2030-12-31", '
+            "audience: {anySegments: [$s]}) { id } }",
+            {"n": f"Goal {i}", "s": f"grown-{i}"},
+            token=admin,
+        )
+
+
+@pytest.mark.parametrize("name", sorted(ENABLEMENT_LISTS))
+async def test_an_enablement_list_costs_the_same_statements_for_four_times_the_content(
+    api: Api, app: Any, name: str
+) -> None:
+    # given
+    admin, _ = await api.staff()
+    await _grow(api, admin, 1, 0)
+    await _grow_enablement(api, admin, 2, 0)
+    few = await _statements(api, app, ENABLEMENT_LISTS[name], admin)
+    # when
+    await _grow(api, admin, 2, 1)
+    await _grow_enablement(api, admin, 6, 2)
+    many = await _statements(api, app, ENABLEMENT_LISTS[name], admin)
+    # then
+    assert many == few
+
+
+@pytest.mark.parametrize("name", sorted(ENABLEMENT_CONTACT_LISTS))
+async def test_a_contacts_enablement_costs_the_same_statements_for_more_content(
+    api: Api, app: Any, name: str
+) -> None:
+    # given
+    admin, _ = await api.staff()
+    partner = await _grow(api, admin, 1, 0)
+    token, _ = await api.contact(partner, ContactRole.ADMIN)
+    await _grow_enablement(api, admin, 2, 0)
+    few = await _statements(api, app, ENABLEMENT_CONTACT_LISTS[name], token)
+    # when
+    await _grow_enablement(api, admin, 6, 2)
+    many = await _statements(api, app, ENABLEMENT_CONTACT_LISTS[name], token)
+    # then
+    assert many == few
