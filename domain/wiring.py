@@ -20,10 +20,14 @@ from domain.models import (
     Asset,
     AssetFolder,
     Certification,
+    CoachTip,
     Course,
     FieldPolicy,
+    Form,
     Goal,
     Layout,
+    NavTab,
+    PortalPage,
     PriceRule,
     Product,
 )
@@ -58,6 +62,10 @@ AUDIENCE_USERS: tuple[AudienceUser, ...] = (
     AudienceUser("course", Course.audience_id, Course.key),
     AudienceUser("auto-enrolment of course", Course.auto_enroll_audience_id, Course.key),
     AudienceUser("goal", Goal.audience_id, Goal.name),
+    AudienceUser("tab", NavTab.audience_id, NavTab.key),
+    AudienceUser("page", PortalPage.audience_id, PortalPage.key),
+    AudienceUser("form", Form.audience_id, Form.key),
+    AudienceUser("coach tip", CoachTip.audience_id, CoachTip.key),
     AudienceUser("product", Product.audience_id, Product.sku),
     AudienceUser(
         "price rule for", PriceRule.audience_id, func.coalesce(PriceRule.sku, "every product")
