@@ -203,11 +203,11 @@ async def _catalogue(vendor: UnitOfWork) -> None:
         await products.create_product(
             vendor, {"sku": sku, "name": name, "listPrice": price, "audience": audience}
         )
-    for sku, discount, priority, segments in PRICE_RULES:
+    for rule_sku, discount, priority, segments in PRICE_RULES:
         await products.create_price_rule(
             vendor,
             {
-                "sku": sku,
+                "sku": rule_sku,
                 "discountPercent": discount,
                 "priority": priority,
                 "audience": {"anySegments": segments},
