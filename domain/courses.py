@@ -91,9 +91,8 @@ async def enrol_audience(session: AsyncSession, course: Course) -> int:
     spec = (await audiences.specs(session, [course.auto_enroll_audience_id]))[
         course.auto_enroll_audience_id
     ]
-    return await enrol(
-        session, course.id, select(Contact.id).where(audiences.contact_matches(spec))
-    )
+    matches = audiences.contact_matches(spec, index=await load_index(session))
+    return await enrol(session, course.id, select(Contact.id).where(matches))
 
 
 @dataclass(frozen=True)
@@ -120,13 +119,15 @@ async def follow_audiences(session: AsyncSession, change: hooks.AudienceChange) 
     if not courses:
         return
     index = await load_index(session)
+    change = await hooks.materialised(session, change, "enrolment_checked")
     checked = change.contacts.subquery()
     for course in courses:
         named = [index.by_key[k].id for k in course.audience.segment_keys if k in index.by_key]
         if not change.names_any(named):
             continue
         candidates = select(Contact.id).where(
-            Contact.id.in_(select(checked.c[0])), audiences.contact_matches(course.audience)
+            Contact.id.in_(select(checked.c[0])),
+            audiences.contact_matches(course.audience, index=index),
         )
         await enrol(session, course.course_id, candidates)
 

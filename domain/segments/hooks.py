@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import SelectBase, false, or_, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    SelectBase,
+    Table,
+    false,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Contact
@@ -28,6 +39,9 @@ class AudienceChange:
     # Segments that moved; None when anything about the contacts may matter (a role).
     segment_ids: frozenset[int] | None
     contacts: SelectBase  # one column: contact ids
+    # Set-based moves (rule changes, recomputes): possibly many contacts, read from scratch
+    # tables (see `materialised`); the incremental path names its few contacts by id.
+    bulk: bool = False
 
     def names_any(self, segment_ids: Iterable[int]) -> bool:
         return self.segment_ids is None or not self.segment_ids.isdisjoint(segment_ids)
@@ -48,12 +62,35 @@ async def notify(session: AsyncSession, change: AudienceChange) -> None:
         await subscriber(session, change)
 
 
+async def materialised(session: AsyncSession, change: AudienceChange, name: str) -> AudienceChange:
+    """A set-based `change` with its contacts copied into the keyed scratch table `name` (each
+    subscriber its own), so a subscriber's statements over 50,000 contacts plan well whatever the
+    statistics say: the engine's scratch tables are unkeyed on PostgreSQL, and a plan that
+    scans them once per contact is quadratic. A subscriber is done with its table before it
+    moves memberships (which may notify again)."""
+    if not change.bulk:
+        return change
+    postgres = session.get_bind().dialect.name == "postgresql"
+    await session.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} (id INTEGER PRIMARY KEY)")
+    )
+    await session.execute(text(f"TRUNCATE {name}" if postgres else f"DELETE FROM {name}"))
+    ids = change.contacts.subquery()
+    table = Table(name, MetaData(), Column("id", Integer, primary_key=True))
+    await session.execute(
+        insert(table).from_select(["id"], select(ids.c[0]).where(ids.c[0].is_not(None)).distinct())
+    )
+    if postgres:
+        await session.execute(text(f"ANALYZE {name}"))
+    return AudienceChange(change.segment_ids, select(table.c.id), bulk=True)
+
+
 def moved_subjects(segment_id: int, subject: Subject, subject_ids: SelectBase) -> AudienceChange:
     """One segment's joiners and leavers (a select of subject ids) as contacts to re-check."""
     if subject is Subject.CONTACT:
-        return AudienceChange(frozenset({segment_id}), subject_ids)
+        return AudienceChange(frozenset({segment_id}), subject_ids, bulk=True)
     contacts = select(Contact.id).where(Contact.partner_id.in_(subject_ids))
-    return AudienceChange(frozenset({segment_id}), contacts)
+    return AudienceChange(frozenset({segment_id}), contacts, bulk=True)
 
 
 def moved_ids(

@@ -230,28 +230,30 @@ async def test_a_partner_admins_deal_desk_costs_the_same_statements_for_more_dea
 
 # ---- enablement: content, courses, certifications and goals grow with the programme
 
+# One root field per case: root fields resolve concurrently, and when their nested loads
+# fall into one batch or two depends on timing, not on the number of rows.
 ENABLEMENT_LISTS = {
-    "folders, assets and announcements": """
-        { assetFolders { id name parent { name } audience { anySegments } }
-          assets(first: 50) { totalCount edges { node {
-            id title folder { name parent { name } } audience { roles } } } }
-          announcements(first: 50) { totalCount edges { node { id title audience { roles } } } } }
+    "asset folders": "{ assetFolders { id name parent { name } audience { anySegments } } }",
+    "assets with folders": """
+        { assets(first: 50) { totalCount edges { node {
+            id title folder { name parent { name } } audience { roles } } } } }
     """,
-    "courses and certifications": """
-        { courses { key certificationKey audience { anySegments } autoEnrollAudience { roles } }
-          certifications { key awardAudience { anySegments } } }
+    "announcements": """
+        { announcements(first: 50) { totalCount edges { node { id title audience { roles } } } } }
     """,
+    "courses": """
+        { courses { key certificationKey audience { anySegments } autoEnrollAudience { roles } } }
+    """,
+    "certifications": "{ certifications { key awardAudience { anySegments } } }",
     "goals with their roll-up per segment": """
         { goals { name audience { anySegments }
                   segmentProgress { segment { key name } partners value attainment } } }
     """,
 }
 ENABLEMENT_CONTACT_LISTS = {
-    "the viewer's content": """
-        { assetFolders { name parent { name } }
-          assets(first: 50) { edges { node { title folder { name } } } }
-          announcements(first: 50) { edges { node { title } } } }
-    """,
+    "the viewer's folders": "{ assetFolders { name parent { name } } }",
+    "the viewer's assets": "{ assets(first: 50) { edges { node { title folder { name } } } } }",
+    "the viewer's announcements": "{ announcements(first: 50) { edges { node { title } } } }",
     "the viewer's learning and goals": """
         { viewer {
             enrollments { id status progress course { key title audience { anySegments } } }
