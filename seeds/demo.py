@@ -18,7 +18,7 @@ from domain.partners import create_partner
 from domain.policies import Action, set_action_policy, set_field_policy
 from domain.principal import ContactRole, ContactStatus, StaffRole
 from domain.segments.service import save_segment
-from seeds import demo_deals, demo_portal, generator
+from seeds import demo_deals, demo_enablement, demo_portal, generator
 
 STAFF = [
     ("admin@partnerscope.example.com", "demo-admin-2026", StaffRole.VENDOR_ADMIN, "Vera Admin"),
@@ -260,6 +260,7 @@ async def load(db: Database) -> str:
                     title=generator.TITLES[role.value],
                 )
         await _programme_rules(session, staff[1].id)
+        await demo_enablement.load(session, db)  # content, courses, certifications, goals
         await demo_portal.load(session)  # onboarding journey, deal coach, profile layout
         await demo_deals.load(session, db)  # record types, catalogue, prices, deals, quotes
     await db.refresh_statistics(full=True)
