@@ -7,13 +7,14 @@ is the worst case for incremental updates: all 100 segments must be re-evaluated
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from domain.db import Database
 from domain.models import Segment, SegmentDependency
 from domain.segments import rules
-from domain.segments.readable import Subject
 from domain.segments.index import bump_version, load_index
+from domain.segments.readable import Subject
 from seeds import generator
 
 PARTNERS = 50_000
@@ -22,7 +23,7 @@ SEGMENTS = 100
 
 
 def _partner_condition(rng: random.Random) -> dict[str, Any]:
-    options = [
+    options: list[Callable[[], dict[str, Any]]] = [
         lambda: {
             "field": "partner.type",
             "op": "in",
@@ -101,7 +102,7 @@ def _partner_condition(rng: random.Random) -> dict[str, Any]:
 
 
 def _contact_condition(rng: random.Random) -> dict[str, Any]:
-    options = [
+    options: list[Callable[[], dict[str, Any]]] = [
         lambda: {
             "field": "contact.role",
             "op": "in",

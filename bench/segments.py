@@ -94,11 +94,14 @@ async def _partner_with_contacts(db: Database, wanted: int) -> int:
             .group_by(Contact.partner_id)
             .subquery()
         )
-        return await session.scalar(
+        found = await session.scalar(
             select(counts.c.partner_id)
             .order_by(func.abs(counts.c.n - wanted), counts.c.partner_id)
             .limit(1)
         )
+        if found is None:
+            raise SystemExit("the dataset has no contacts: build it first")
+        return int(found)
 
 
 async def _tier_flips(
@@ -114,13 +117,13 @@ async def _tier_flips(
     for i in range(rounds):
         started = time.perf_counter()
         async with db.write() as session:
-            partner = await session.get(Partner, partner_id)
+            partner = await session.get_one(Partner, partner_id)
             catalogue = await load_catalogue(session)
             # the membership step is measured inside update_partner's own call of it
             await update_partner(session, catalogue, partner, {"tier": tiers[i % 4]})
         total_ms.append((time.perf_counter() - started) * 1000)
         async with db.write() as session:
-            partner = await session.get(Partner, partner_id)
+            partner = await session.get_one(Partner, partner_id)
             partner.tier = tiers[(i + 2) % 4]
             await session.flush()
             changes = ChangeSet()

@@ -121,4 +121,3 @@ class ContactCertification(Base):
     certification_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # AUDIENCE, MANUAL, COURSE
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
