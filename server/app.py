@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql, /healthz, and the lifespan that owns the database."""
+"""The ASGI application: /graphql, /healthz, /portal, and the lifespan that owns the database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from domain.db import Database, open_database
 from domain.identity import passwords
@@ -26,6 +26,7 @@ from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
 from server.middleware import BodyLimits, CsrfGuard, RequestDeadline, RequestId, stop
 from server.settings import Settings
+from server.web import portal_app
 
 log = logging.getLogger("partnerscope")
 # /healthz answers within this, whatever the database does (probes often allow 2 s or less).
@@ -111,7 +112,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.request_timeout_seconds,
     )
     return Starlette(
-        routes=[Route("/healthz", healthz), Route("/graphql", guarded, methods=["GET", "POST"])],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", guarded, methods=["GET", "POST"]),
+            Mount("/portal", portal_app(), name="portal"),
+        ],
         middleware=[Middleware(RequestId)],
         lifespan=lifespan,
     )
