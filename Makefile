@@ -15,6 +15,7 @@ $(BIN)/partnerscope: pyproject.toml
 demo: $(BIN)/partnerscope  ## API on embedded SQLite with the demo programme loaded
 	$(BIN)/partnerscope migrate
 	$(BIN)/partnerscope seed --demo
+	@echo "Reference portal: http://127.0.0.1:8000/portal/ (sign in with a demo login above)"
 	PARTNERSCOPE_INTROSPECTION=public $(BIN)/partnerscope serve
 
 serve: $(BIN)/partnerscope
