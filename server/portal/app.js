@@ -56,12 +56,14 @@ const staffBar = document.getElementById("staff-bar");
 const banner = document.getElementById("preview-banner");
 
 let context = null;
+let visits = 0;
 
 function currentPath() {
   return location.hash.startsWith("#/") ? location.hash.slice(1) : "/";
 }
 
 function signOut(message) {
+  visits++; // a view still loading for the old session is never shown
   session.clear();
   forgetPeople();
   context = null;
@@ -117,6 +119,7 @@ async function start() {
     showSignIn();
     return;
   }
+  visits++;
   replace(main, loading());
   let viewer;
   try {
@@ -235,20 +238,25 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   document.title = `${tab.label} · PartnerScope portal`;
+  // Each view renders into its own container, shown only if no later navigation began
+  // meanwhile: a slow answer for the previous tab never replaces the current one.
+  const visit = ++visits;
+  const view = h("div", { class: "view" });
   main.dataset.view = tab.key;
   main.setAttribute("aria-busy", "true");
   replace(main, loading());
   try {
-    await tab.view(main, context, tab);
+    await tab.view(view, context, tab);
   } catch (error) {
     if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
       signOut("Your session has ended; sign in again.");
       return;
     }
-    replace(main, section("failure", tab.label, notice(error.message, "error")));
-  } finally {
-    main.setAttribute("aria-busy", "false");
+    replace(view, section("failure", tab.label, notice(error.message, "error")));
   }
+  if (visit !== visits) return;
+  replace(main, view);
+  main.setAttribute("aria-busy", "false");
 }
 
 window.addEventListener("hashchange", async () => {
