@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -25,8 +26,12 @@ from resolvers.context import Runtime
 from schema.build import build_schema
 from server.graphql_app import PartnerScopeGraphQL
 from server.middleware import BodyLimits, CsrfGuard, RequestDeadline, RequestId, stop
+from server.observability import Observability, Observed
 from server.settings import Settings
 from server.web import portal_app
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = logging.getLogger("partnerscope")
 # /healthz answers within this, whatever the database does (probes often allow 2 s or less).
@@ -68,8 +73,12 @@ async def _every(seconds: int, db: Database) -> None:
             log.exception("scheduled re-evaluation failed")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """The application; traces go to `tracer_provider` (default: as OTEL_* says, or none)."""
     settings = settings or Settings()
+    observability = Observability(settings, tracer_provider)
     passwords.configure(
         time_cost=settings.password_time_cost,
         memory_cost_kib=settings.password_memory_kib,
@@ -80,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = open_database(settings.database_url, settings.database_timeouts())
+        observability.started(db)
         app.state.runtime = Runtime(
             db=db,
             tokens=TokenIssuer(secret, timedelta(seconds=settings.token_ttl_seconds)),
@@ -105,8 +115,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             await db.dispose()
+            observability.stopped()
 
-    graphql = PartnerScopeGraphQL(build_schema(), graphql_ide="graphiql")
+    graphql = PartnerScopeGraphQL(observability.schema(build_schema()), graphql_ide="graphiql")
     guarded = RequestDeadline(
         BodyLimits(CsrfGuard(graphql), settings.max_body_bytes, settings.body_read_timeout_seconds),
         settings.request_timeout_seconds,
@@ -115,8 +126,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", guarded, methods=["GET", "POST"]),
+            *observability.routes(),
             Mount("/portal", portal_app(), name="portal"),
         ],
-        middleware=[Middleware(RequestId)],
+        middleware=[Middleware(RequestId), Middleware(Observed, observability=observability)],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""`partnerscope`: migrate, serve, seed, create-staff, recompute, check-memberships, export-schema.
+"""`partnerscope`: migrate, serve, seed, create-staff, recompute, check-memberships, export-schema,
+settings-table.
 
 Bad arguments or an unreachable database print one clear line on stderr and exit 2.
 """
@@ -8,8 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -76,7 +81,41 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         return None
 
     asyncio.run(_with_database(settings, check))
+    made = _metrics_directory(settings, args.workers)
     print(f"PartnerScope API on http://{args.host}:{args.port}/graphql (GraphiQL in a browser)")
+    try:
+        _run_uvicorn(uvicorn, settings, args)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _metrics_directory(settings: Settings, workers: int) -> Path | None:
+    """Where the workers' metrics meet (prometheus_client's multiprocess mode).
+
+    PROMETHEUS_MULTIPROC_DIR when set (emptied of a previous run's files); else, for more
+    than one worker, a new temporary directory, returned so it is removed at the end.
+    """
+    from server import metrics
+
+    if not settings.metrics_enabled:
+        return None
+    given = metrics.multiprocess_dir()
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        metrics.wipe(given)
+        return None
+    if workers == 1:
+        return None
+    made = Path(tempfile.mkdtemp(prefix="partnerscope-metrics-"))
+    os.environ[metrics.MULTIPROC_DIR] = str(made)  # inherited by every worker
+    print(f"Metrics of {workers} workers meet in {made} (removed when the server stops)")
+    return made
+
+
+def _run_uvicorn(uvicorn: Any, settings: Settings, args: argparse.Namespace) -> None:
+    from server.logs import logging_config
+
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -84,6 +123,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        # One JSON (or text) line per log record in every worker; partnerscope.access
+        # writes the request lines, richer than uvicorn's own access log.
+        log_config=logging_config(settings.log_level, settings.log_format),
+        access_log=False,
         # Slow clients (docs/api.md, "Deployment limits"): idle connections close, and a
         # worker serves a bounded number at once. Behind a proxy, its X-Forwarded-For names
         # the client.
@@ -171,6 +214,19 @@ def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> 
     print(build_schema().as_str())
 
 
+def cmd_settings_table(_settings: Settings | None, args: argparse.Namespace) -> None:
+    from server import settings_table
+
+    if args.update is None:
+        print(settings_table.table(), end="")
+        return
+    try:
+        changed = settings_table.update(args.update)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot update {args.update}: {_first_line(exc)}") from None
+    print(f"{args.update}: {'updated' if changed else 'already current'}")
+
+
 def build_parser() -> OneLineParser:
     from domain.principal import StaffRole
 
@@ -200,6 +256,12 @@ def build_parser() -> OneLineParser:
         help="leave out segments with relative-date rules (they catch up on schedule)",
     )
     commands.add_parser("export-schema", help="print the served schema as SDL (no database)")
+    table = commands.add_parser(
+        "settings-table", help="print every setting with its default as a Markdown table"
+    )
+    table.add_argument(
+        "--update", type=Path, metavar="FILE", help="rewrite the table between FILE's markers"
+    )
     return parser
 
 
@@ -211,13 +273,17 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "recompute": cmd_recompute,
     "check-memberships": cmd_check_memberships,
     "export-schema": cmd_export_schema,
+    "settings-table": cmd_settings_table,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "export-schema":
-        cmd_export_schema(None, args)
+    if args.command in ("export-schema", "settings-table"):  # no configuration needed
+        try:
+            COMMANDS[args.command](None, args)
+        except CliError as exc:
+            return _fail(str(exc))
         return 0
     try:
         settings = Settings()

@@ -18,14 +18,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
 
 from domain.db import is_unavailable
 from permissions.authenticate import authenticate
 from permissions.viewer import load_viewer
 from resolvers.context import Context, Runtime
 from server.middleware import BodyRefused, is_json, reply, request_id_of
+from server.observability import note_errors
 
 log = logging.getLogger("partnerscope.http")
 
@@ -179,3 +181,9 @@ class PartnerScopeGraphQL(GraphQL):
 
     async def get_root_value(self, request: Any) -> None:
         return None
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        note_errors(request.scope, result.errors)  # for the access line and the metrics
+        return await super().process_result(request, result)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from domain.db import Timeouts
 from schema.documents import Introspection
+from server.logs import LogFormat
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./partnerscope.db"
 
@@ -23,13 +24,21 @@ class ConfigurationError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARTNERSCOPE_", env_file=".env", extra="ignore")
 
+    # Where the data lives: embedded SQLite by default; in production
+    # postgresql+asyncpg://user:password@host:5432/database.
     database_url: str = DEFAULT_DATABASE_URL
+    # Signs access tokens; the same on every worker and host. Required unless the
+    # database is embedded SQLite (then generated and kept in <database>.secret).
     secret_key: SecretStr | None = None
+    # How long an access token is valid.
     token_ttl_seconds: int = 3600
+    # How long an invitation can be redeemed.
     invitation_ttl_hours: int = 168
     # argon2id cost (RFC 9106 second recommended option by default).
     password_time_cost: int = 3
+    # argon2id memory per hash, in KiB.
     password_memory_kib: int = 65536
+    # Least severe log lines written: DEBUG, INFO, WARNING or ERROR.
     log_level: str = "INFO"
     # Largest accepted request body (an upsert of 1000 partners is well under 1 MiB).
     max_body_bytes: int = 2 * 1024 * 1024
@@ -40,8 +49,11 @@ class Settings(BaseSettings):
     # Sign-in throttling: failed attempts within the window, per account and per client
     # address; shared by every worker and host through Redis when a URL is set.
     redis_url: str | None = None
+    # The sliding window failures are counted in.
     sign_in_window_seconds: int = 900
+    # Failures per account (an email, known or not) before its sign-ins are refused.
     sign_in_failures_per_account: int = 10
+    # Failures per client address before its sign-ins are refused.
     sign_in_failures_per_address: int = 50
     # Password hashing runs on this many threads, off the event loop (argon2 needs ~64 MiB
     # each at the default cost); 0 means one fewer than the CPU count, at least one.
@@ -73,6 +85,15 @@ class Settings(BaseSettings):
     # statement timeout, so a request can still report its own slow statement; below
     # the reverse proxy's upstream timeout (60 s in the nginx example).
     request_timeout_seconds: float = 30.0
+
+    # ---- Metrics, traces and logs (docs/deploy.md, "Observability"); traces follow the
+    # standard OTEL_* variables instead.
+    # Log lines as JSON objects (one per line, with the request id) or as plain text.
+    log_format: LogFormat = "json"
+    # GET /metrics in the Prometheus text format; false turns it (and the counting) off.
+    metrics_enabled: bool = True
+    # When set, /metrics answers only `Authorization: Bearer <token>`; unset, it is open.
+    metrics_token: SecretStr | None = None
 
     @field_validator("limit_concurrency", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ one meaning.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import telemetry
 from domain.clock import utcnow
 from domain.direct import DirectWrite
 from domain.models import MembershipEvent, SegmentMember, SegmentOverride
@@ -87,6 +88,13 @@ class Moves:
             for s, x, c in moves
         ]
         await _RECORD.many(session, events)
+        if telemetry.enabled():
+            for (cause, change), count in Counter(
+                (c.value, change)
+                for change, moves in (("JOINED", self.joined), ("LEFT", self.left))
+                for _, _, c in moves
+            ).items():
+                telemetry.count_moves(session, cause, change, count)
         return len(events)
 
     @property

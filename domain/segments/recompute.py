@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import telemetry
 from domain.clock import utcnow
 from domain.db import Database
 from domain.models import Contact, MembershipEvent, Partner, SegmentMember, SegmentOverride
@@ -173,6 +174,8 @@ async def recompute(
             )
         )
     moved_in, moved_out = joined.rowcount or 0, left.rowcount or 0
+    telemetry.count_moves(session, cause.value, "JOINED", moved_in)
+    telemetry.count_moves(session, cause.value, "LEFT", moved_out)
     if moved_in or moved_out:
         moved = select(_joiners.c.id).union_all(select(_leavers.c.id))
         await hooks.notify(session, hooks.moved_subjects(segment.id, segment.subject, moved))
@@ -189,12 +192,13 @@ async def recompute_many(
     """Recompute `seeds` (with `cause`) and everything depending on them (DEPENDENCY)."""
     now = now or utcnow()
     seeds = set(seeds)
-    return {
-        i: await recompute(
-            session, index.segments[i], cause if i in seeds else Cause.DEPENDENCY, now
-        )
-        for i in index.with_dependents(seeds)
-    }
+    with telemetry.timed_recompute(cause.value):
+        return {
+            i: await recompute(
+                session, index.segments[i], cause if i in seeds else Cause.DEPENDENCY, now
+            )
+            for i in index.with_dependents(seeds)
+        }
 
 
 CHUNK = 50_000  # subject ids per transaction in chunked recomputes
@@ -214,7 +218,13 @@ async def recompute_in_chunks(
     saved meanwhile is what the remaining chunks evaluate. For `partnerscope recompute` and
     the scheduled run; a rule save recomputes in its own transaction, atomically.
     """
-    now = now or utcnow()
+    with telemetry.timed_recompute(cause.value):
+        return await _in_chunks(db, seeds, cause, now or utcnow(), chunk)
+
+
+async def _in_chunks(
+    db: Database, seeds: Iterable[int] | None, cause: Cause, now: datetime, chunk: int
+) -> dict[int, tuple[int, int]]:
     async with db.read() as session:
         index = await load_index(session)
         wanted = set(index.order) if seeds is None else set(seeds)

@@ -7,6 +7,7 @@ locks as API writes, so writers interleave with them instead of waiting for the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
-from domain import metrics
+from domain import metrics, telemetry
 from domain.clock import utcnow
 from domain.db import Database
 from domain.errors import DomainError, ErrorCode
@@ -97,8 +98,10 @@ async def scheduled(db: Database, now: datetime | None = None) -> Report:
     async with _single_runner(db) as mine:
         if not mine:
             return Report(0, 0, 0, 0)
+        started = time.perf_counter()
         report = await _run(db, None, False, now or utcnow())
     await db.refresh_statistics()
+    telemetry.recorder().scheduled_run_seconds(time.perf_counter() - started)
     return report
 
 

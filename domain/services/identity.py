@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import ids, validation
+from domain import ids, telemetry, validation
 from domain.clock import utcnow
 from domain.contacts import contact_changed
 from domain.db import Database
@@ -66,6 +66,7 @@ async def sign_in(
     uow.detail = {"email": email}
     wait = await throttle.retry_after(email, address)
     if wait is not None:
+        telemetry.recorder().sign_in_throttled("login")
         raise TooManyAttempts(wait, ["email"])
     # An address no account can hold (a NUL...) is simply unknown; it is never looked up.
     account = await _find_account(uow.db, email) if validation.storable(email) else None
@@ -128,6 +129,7 @@ async def accept_invitation(
     """
     wait = await throttle.retry_after(None, address)
     if wait is not None:
+        telemetry.recorder().sign_in_throttled("invitation")
         raise TooManyAttempts(wait, ["token"])
     async with uow.db.read() as session:
         invitation = await invitations.open_invitation(session, token, lock=False)
