@@ -25,7 +25,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,9 +37,9 @@ import jwt
 from bench import floor_sql as sql
 
 Row = Sequence[Any]
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CENT = Decimal("0.01")
 # Actions that default to partner admins when no policy is stored (domain.policies).
 ADMIN_DEFAULT = {"EDIT_PARTNER_PROFILE", "MANAGE_TEAM"}

@@ -40,7 +40,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import serving_data
-from bench.live import CLI, ROOT, Server, client, conditions, server_environment, sign_in
+from bench.live import (
+    CLI,
+    ROOT,
+    Server,
+    _cpu_ticks,
+    client,
+    conditions,
+    server_environment,
+    sign_in,
+)
 from bench.serving_data import Dataset
 from bench.support import DATA, record, run
 
@@ -176,6 +185,23 @@ class FloorServer(Server):
             )
 
 
+def database_cpu_seconds(database: str | None) -> float:
+    """CPU time of the PostgreSQL backends serving `database` (their titles name it): what
+    the statements cost the database server, which runs on the same two cores."""
+    if database is None:
+        return 0.0
+    marker = f" {database} ".encode()
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    ticks += _cpu_ticks(int(entry.name))[1]
+            except (OSError, IndexError, ValueError):
+                continue  # exited meanwhile
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(server: Server) -> int:
     """Resident memory of the server and every process it started."""
     assert server.process is not None
@@ -276,6 +302,7 @@ class Window:
     errors: Counter[str]
     cpu_seconds: float
     rss: int
+    database_cpu_seconds: float
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms) or [0.0]
@@ -285,6 +312,7 @@ class Window:
             "p50_ms": statistics.median(ordered),
             "p99_ms": p99,
             "cpu_ms_per_request": 1000 * self.cpu_seconds / max(self.requests, 1),
+            "db_cpu_ms_per_request": 1000 * self.database_cpu_seconds / max(self.requests, 1),
             "rss_mib": self.rss / 2**20,
             "errors": sum(self.errors.values()),
             "error_kinds": dict(self.errors),
@@ -357,7 +385,12 @@ def raw_request(port: int, body: bytes, token: str) -> bytes:
 
 
 async def window(
-    server: Server, body: bytes, token: str, concurrency: int, seconds: float
+    server: Server,
+    body: bytes,
+    token: str,
+    concurrency: int,
+    seconds: float,
+    database: str | None = None,
 ) -> Window:
     """A closed loop: `concurrency` clients each send the next request when one answers."""
     request = raw_request(server.port, body, token)
@@ -367,6 +400,7 @@ async def window(
     for connection in connections:  # open the connections before the clock starts
         await connection.send()
     cpu_before = server.cpu_seconds()
+    database_before = database_cpu_seconds(database)
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -390,9 +424,10 @@ async def window(
     await asyncio.gather(*(one_client(c) for c in connections))
     elapsed = time.perf_counter() - started
     cpu = server.cpu_seconds() - cpu_before
+    database_cpu = database_cpu_seconds(database) - database_before
     for connection in connections:
         connection.close()
-    return Window(len(latencies), elapsed, latencies, errors, cpu, rss_bytes(server))
+    return Window(len(latencies), elapsed, latencies, errors, cpu, rss_bytes(server), database_cpu)
 
 
 def _median_summary(windows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -404,6 +439,7 @@ def _median_summary(windows: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": med("p50_ms"),
         "p99_ms": med("p99_ms"),
         "cpu_ms_per_request": med("cpu_ms_per_request"),
+        "db_cpu_ms_per_request": med("db_cpu_ms_per_request"),
         "rss_mib": round(max(w["rss_mib"] for w in windows), 1),
         "errors": sum(w["errors"] for w in windows),
         "error_kinds": dict(sum((Counter(w["error_kinds"]) for w in windows), Counter())),
@@ -437,6 +473,7 @@ async def tokens_from(server: Server) -> dict[str, str]:
 async def measure(data: Dataset, plan: Plan) -> dict[str, Any]:
     secret = secrets.token_urlsafe(32)
     figures: dict[str, Any] = {"equality": {}, "serving": {}}
+    database = f"partnerscope_bench_{data.name}" if data.kind == "postgresql" else None
     for workers in plan.workers:
         print(f"-- {workers} worker(s)")
         async with (
@@ -464,6 +501,7 @@ async def measure(data: Dataset, plan: Plan) -> dict[str, Any]:
                                 tokens[w.principal],
                                 concurrency,
                                 plan.seconds,
+                                database,
                             )
                             samples.setdefault((concurrency, w.key, side), []).append(
                                 measured.summary()
@@ -564,9 +602,9 @@ def targets(figures: dict[str, Any]) -> dict[str, Any]:
 
 def table(figures: dict[str, Any]) -> str:
     lines = [
-        "| workers | c | workload | side | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB "
-        "| errors |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| workers | c | workload | side | req/s | p50 ms | p99 ms | CPU ms/req "
+        "| DB CPU ms/req | RSS MiB | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for workers, by_c in figures["serving"].items():
         for c, by_w in by_c.items():
@@ -578,14 +616,14 @@ def table(figures: dict[str, Any]) -> str:
                     lines.append(
                         f"| {workers.split('_')[1]} | {c[1:]} | {key} | {side} | {s['rps']:.0f} "
                         f"| {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['cpu_ms_per_request']:.2f} "
-                        f"| {s['rss_mib']:.0f} | {s['errors']} |"
+                        f"| {s['db_cpu_ms_per_request']:.2f} | {s['rss_mib']:.0f} | {s['errors']} |"
                     )
                 ours, floor = sides.get("ours"), sides.get("floor")
                 if ours and floor and floor["cpu_ms_per_request"] > 0:
                     lines.append(
                         f"| | | {key} | ours/floor | {ours['rps'] / max(floor['rps'], 1e-9):.2f}x "
                         f"| {ours['p50_ms'] / max(floor['p50_ms'], 1e-9):.2f}x | "
-                        f"| {ours['cpu_ms_per_request'] / floor['cpu_ms_per_request']:.2f}x | | |"
+                        f"| {ours['cpu_ms_per_request'] / floor['cpu_ms_per_request']:.2f}x | | | |"
                     )
     return "\n".join(lines)
 
