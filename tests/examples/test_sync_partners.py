@@ -14,8 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from examples.sync_partners import Problem, run
 from tests.live import ROOT, STAFF_EMAIL, STAFF_PASSWORD, LiveServer, live_server
+
+pytest.importorskip("gql", reason="the example needs gql[httpx]: pip install -e '.[dev]'")
+from examples.sync_partners import Problem, run
 
 SCRIPT = ROOT / "examples" / "sync_partners.py"
 SAMPLE = ROOT / "examples" / "partners.csv"
