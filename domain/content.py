@@ -40,19 +40,22 @@ class AssetKind(StrEnum):
 # ---------------------------------------------------------------- visibility (SQL)
 
 
+# Built once: an alias builds its column collection anew each time (a per-request cost).
+_ENCLOSING = AssetFolder.__table__.alias("enclosing")
+
+
 def folder_visible(matched: Matched, folder_id: Any) -> ColumnElement[bool]:
     """SQL: the folder `folder_id` names and every folder enclosing it admit the viewer."""
     if matched is None:
         return true()
-    ancestor = AssetFolder.__table__.alias("enclosing")
     blocked = (
         select(literal(1))
         .select_from(AssetFolderPath)
-        .join(ancestor, ancestor.c.id == AssetFolderPath.ancestor_id)
+        .join(_ENCLOSING, _ENCLOSING.c.id == AssetFolderPath.ancestor_id)
         .where(
             AssetFolderPath.folder_id == folder_id,
-            ancestor.c.audience_id.is_not(None),
-            ancestor.c.audience_id.not_in(sorted(matched)),
+            _ENCLOSING.c.audience_id.is_not(None),
+            _ENCLOSING.c.audience_id.not_in(sorted(matched)),
         )
     )
     return ~exists(blocked)

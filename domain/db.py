@@ -6,9 +6,14 @@ pooled connection each end with an error instead of holding a request forever.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, exc
@@ -30,6 +35,10 @@ CLIENT_TIMEOUT_MARGIN_SECONDS = 1.0
 # insufficient resources (too many connections), operator intervention (statement timeout,
 # shutdown, starting up).
 UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+# A pooled connection unused this long is pinged before it is handed out (see create_engine).
+PING_AFTER_IDLE_SECONDS = 5.0
+# How long a read waits for its request's shared session before it takes one of its own.
+SHARED_WAIT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -116,11 +125,101 @@ def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> 
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    # A pooled connection the database dropped (a restart, an outage) is replaced on checkout.
-    kwargs.setdefault("pool_pre_ping", True)
     if timeouts is not None and parsed.get_driver_name() == "asyncpg":
         kwargs = {**_asyncpg_bounds(timeouts), **kwargs}
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _check_on_checkout(engine)
+    return engine
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """Replace a pooled connection the database dropped (a restart, an outage) on checkout,
+    without a round trip per checkout.
+
+    SQLAlchemy's pre-ping costs three round trips on asyncpg (BEGIN, a statement,
+    ROLLBACK) on every checkout, several per request. Instead: a connection whose socket is
+    known closed is replaced at no cost, and only one idle for PING_AFTER_IDLE_SECONDS is
+    pinged (idle connections are the ones a restart or a proxy's idle timeout kills). A
+    connection that dies while in use fails that statement, and SQLAlchemy then
+    invalidates every connection older than the failure, so the next checkout gets a new one.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        is_closed = getattr(driver, "is_closed", None)
+        if callable(is_closed) and is_closed():
+            raise exc.DisconnectionError("the pooled connection was closed")
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > PING_AFTER_IDLE_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                why = f"a pooled connection failed its ping: {error!r}"
+                raise exc.DisconnectionError(why) from error
+
+
+log = logging.getLogger("partnerscope.db")
+
+
+@dataclass(eq=False)
+class SharedReads:
+    """One read session (one connection, one transaction) for all of a request's reads.
+
+    A request reads in many small steps (authentication, each loader batch, each page);
+    each step on a session of its own costs a pool checkout, a BEGIN and a ROLLBACK, more
+    than the reading itself. Steps take turns on this one (a connection runs one statement
+    at a time anyway); a step that waits SHARED_WAIT_SECONDS for its turn (a read nested in
+    another's block would wait forever) reads on a session of its own instead. A write
+    gives the connection back first, so a request never holds two connections of the pool
+    while it waits for one; the next read then starts a new transaction that sees the
+    write (SQLite's read snapshot would not) and no object loaded before it.
+    """
+
+    db: Database
+    session: AsyncSession | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    stale: bool = False
+    stopped: bool = False
+
+    async def stop(self) -> None:
+        """No more sharing in this request (a mutation: its reads and writes interleave,
+        and a shared connection would be held through every one of them)."""
+        self.stopped = True
+        if not self.lock.locked():
+            await self.close()
+
+    async def close(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                await session.close()
+            except Exception as exc:  # the answer is computed; a broken connection is dropped
+                log.warning("closing a request's read session failed: %r", exc)
+
+
+_shared_reads: ContextVar[SharedReads | None] = ContextVar("shared_reads", default=None)
+
+
+async def _turn(shared: SharedReads) -> bool:
+    """Whether the shared session is ours (its lock taken) within SHARED_WAIT_SECONDS."""
+    if not shared.lock.locked():
+        return await shared.lock.acquire()  # free: taken at once
+    waiting = asyncio.ensure_future(shared.lock.acquire())
+    done, _ = await asyncio.wait({waiting}, timeout=SHARED_WAIT_SECONDS)
+    if done:
+        return True
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    if waiting.done() and not waiting.cancelled():
+        shared.lock.release()  # taken just as the wait ended: give it back
+    return False
 
 
 @dataclass
@@ -140,15 +239,60 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[SharedReads]:
+        """Within the block (one request), `read()` shares one session (see SharedReads)."""
+        shared = SharedReads(self)
+        token = _shared_reads.set(shared)
+        try:
+            yield shared
+        finally:
+            _shared_reads.reset(token)
+            await shared.close()
+
+    async def stop_sharing_reads(self) -> None:
+        """From here on this request's reads take sessions of their own (see SharedReads)."""
+        shared = _shared_reads.get()
+        if shared is not None and shared.db is self:
+            await shared.stop()
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.readers() as session:
-            yield session
+        shared = _shared_reads.get()
+        if shared is None or shared.db is not self or shared.stopped or not await _turn(shared):
+            async with self.readers() as session:
+                yield session
+            return
+        try:
+            if shared.session is None:
+                shared.session = self.readers()
+            elif shared.stale:
+                await shared.close()
+                shared.session = self.readers()
+            shared.stale = False
+            try:
+                yield shared.session
+            except BaseException:
+                # A failed statement aborts the transaction (PostgreSQL): start afresh.
+                await shared.close()
+                raise
+        finally:
+            if shared.stopped:
+                await shared.close()
+            shared.lock.release()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends, rolls everything back on any error."""
+        shared = _shared_reads.get()
+        if shared is not None and shared.db is self:
+            if shared.lock.locked():
+                shared.stale = True  # a read is under way: it ends its transaction later
+            else:
+                await shared.close()
         async with self.writers() as session, session.begin():
             yield session
+        if shared is not None and shared.db is self:
+            shared.stale = True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -93,12 +93,17 @@ class Keyset:
 
 @dataclass
 class Page(Generic[T]):
-    """One page of a connection; `total` runs its count only if a client asks for it."""
+    """One page of a connection; `total` runs its count only if a client asks for it, and
+    a cursor is encoded only for an edge whose cursor is asked for."""
 
     items: list[T]
-    cursors: list[str]
+    cursor_of: Callable[[T], str]
     has_next: bool
     count: Callable[[], Awaitable[int]] | None = None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor_of(self.items[-1]) if self.items else None
 
     async def total(self) -> int:
         return len(self.items) if self.count is None else await self.count()
@@ -135,7 +140,7 @@ async def paginate(
         rows = list(result.scalars() if entities else result)
     has_next = len(rows) > size
     rows = rows[:size]
-    return Page(rows, [keyset.cursor(r) for r in rows], has_next, counter(db, query))
+    return Page(rows, keyset.cursor, has_next, counter(db, query))
 
 
 def child_page(
@@ -143,7 +148,7 @@ def child_page(
 ) -> Page[Any]:
     """A Page from the size+1 rows a batched child loader returned."""
     rows, has_next = rows[:size], len(rows) > size
-    return Page(rows, [keyset.cursor(r) for r in rows], has_next, count)
+    return Page(rows, keyset.cursor, has_next, count)
 
 
 def after_id(after: str | None) -> int | None:

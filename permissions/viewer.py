@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import audiences, policies, versions
 from domain.audiences import AudienceSpec, SegmentRefValue
 from domain.db import Database
+from domain.identity.signed_in import SignedInContact
 from domain.policies import Action
 from domain.principal import Principal
 
@@ -86,6 +87,15 @@ async def _snapshot(session: AsyncSession, cache_key: str) -> Snapshot:
     return cached
 
 
+async def _snapshot_at(db: Database, cache_key: str, stamp: versions.Stamp) -> Snapshot:
+    """The snapshot for an access stamp read already: no statement while it is current."""
+    cached = _snapshots.get(cache_key)
+    if cached is not None and cached.version == stamp:
+        return cached
+    async with db.read() as session:
+        return await _snapshot(session, cache_key)
+
+
 def decide(snapshot: Snapshot, keys: frozenset[str], role: str | None) -> Access:
     """The decisions for one (segment keys, role): pure, so it can be shared."""
     return Access(
@@ -100,13 +110,21 @@ def decide(snapshot: Snapshot, keys: frozenset[str], role: str | None) -> Access
     )
 
 
-async def load_viewer(db: Database, principal: Principal | None) -> ViewerAccess:
+async def load_viewer(
+    db: Database, principal: Principal | None, signed_in: SignedInContact | None = None
+) -> ViewerAccess:
+    """The viewer for `principal`; `signed_in` holds its segments and access stamp when
+    authentication read them already (one statement for all three)."""
     if principal is None or not principal.is_contact:
         return ViewerAccess(principal)
     cache_key = str(db.engine.url)
-    async with db.read() as session:
-        segments = await contact_segments(session, principal)
-        snapshot = await _snapshot(session, cache_key)
+    if signed_in is not None and signed_in.principal == principal:
+        segments = list(signed_in.segments)
+        snapshot = await _snapshot_at(db, cache_key, signed_in.access_stamp)
+    else:
+        async with db.read() as session:
+            segments = await contact_segments(session, principal)
+            snapshot = await _snapshot(session, cache_key)
     keys = frozenset(s.key for s in segments)
     role = principal.contact_role.value if principal.contact_role else None
     memo = (cache_key, snapshot.version, keys, role)

@@ -27,6 +27,7 @@ from schema.operations import (
     quotes,
     segments,
 )
+from schema.read_sharing import MutationsReadApart
 from schema.scalars import SCALAR_OVERRIDES
 
 QUERIES = (
@@ -82,7 +83,7 @@ def build_schema() -> strawberry.Schema:
         query=query,
         mutation=mutation,
         # Limits (docs/api.md, "Limits") and the per-text parse and validation cache.
-        extensions=[DocumentGuard, HiddenFields],
+        extensions=[DocumentGuard, HiddenFields, MutationsReadApart],
         scalar_overrides=SCALAR_OVERRIDES,  # Date is "YYYY-MM-DD" only
     )
     schema.hideable_fields = govern(schema._schema)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -30,7 +30,11 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    cursor_of: strawberry.Private[Callable[[Any], str]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.cursor_of(self.node)  # encoded only when asked for
 
 
 @strawberry.type
@@ -41,17 +45,12 @@ class Connection(Generic[T]):
 
     @strawberry.field
     def edges(self) -> list[Edge[T]]:
-        return [
-            Edge(node=item, cursor=cursor)
-            for item, cursor in zip(self.page.items, self.page.cursors, strict=True)
-        ]
+        cursor_of = self.page.cursor_of
+        return [Edge(node=item, cursor_of=cursor_of) for item in self.page.items]
 
     @strawberry.field
     def page_info(self) -> PageInfo:
-        return PageInfo(
-            has_next_page=self.page.has_next,
-            end_cursor=self.page.cursors[-1] if self.page.cursors else None,
-        )
+        return PageInfo(has_next_page=self.page.has_next, end_cursor=self.page.end_cursor)
 
     @strawberry.field(description="All items of the list (not only this page) the viewer may see.")
     async def total_count(self) -> int:

@@ -107,8 +107,10 @@ class PartnerScopeGraphQL(GraphQL):
             await super().__call__(scope, receive, send)
             return
         request_id = request_id_of(scope)
+        runtime: Runtime = scope["app"].state.runtime
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            async with runtime.db.request_scope():  # one read connection for the request
+                response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             log.info("request %s refused (HTTP %s): %s", request_id, exc.status_code, exc.reason)
             await reply(send, exc.status_code, exc.reason, request_id)
@@ -170,7 +172,7 @@ class PartnerScopeGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         runtime: Runtime = request.app.state.runtime
         auth = await authenticate(runtime.db, request.headers, runtime.tokens)
-        viewer = await load_viewer(runtime.db, auth.principal)
+        viewer = await load_viewer(runtime.db, auth.principal, auth.contact)
         return Context(
             runtime=runtime,
             auth=auth,

@@ -6,12 +6,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation
+from domain.direct import DirectSelect
 from domain.errors import ErrorCode, Problems
 from domain.identity import passwords
 from domain.models import Contact, StaffMember
 from domain.principal import ContactRole, ContactStatus, Principal, PrincipalKind, StaffRole
 
 WRONG_CREDENTIALS = "The email or password is not correct."
+
+_STAFF_TABLE = StaffMember.__table__
+# Read on every staff request: straight on the driver (see domain.direct).
+_STAFF = DirectSelect(
+    lambda in_ids: select(
+        _STAFF_TABLE.c.id,
+        _STAFF_TABLE.c.email,
+        _STAFF_TABLE.c.name,
+        _STAFF_TABLE.c.role,
+        _STAFF_TABLE.c.active,
+    ).where(in_ids(_STAFF_TABLE.c.id))
+)
 
 
 async def email_in_use(session: AsyncSession, email: str) -> bool:
@@ -81,7 +94,14 @@ async def load_principal(session: AsyncSession, kind: PrincipalKind, pk: int) ->
         if contact is None or contact.status != ContactStatus.ACTIVE:
             return None
         return contact_principal(contact)
-    staff = await session.get(StaffMember, pk)
-    if staff is None or not staff.active:
+    rows = await _STAFF.rows(session, [pk])
+    if not rows or not rows[0].active:
         return None
-    return staff_principal(staff)
+    found = rows[0]
+    return Principal(
+        kind=PrincipalKind.STAFF,
+        id=found.id,
+        email=found.email,
+        name=found.name,
+        staff_role=StaffRole(found.role),
+    )
