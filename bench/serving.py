@@ -5,19 +5,21 @@ beyond what answering the same request must cost.
 
 Five workloads, each a POST /graphql that the portal or a staff console sends (WORKLOADS),
 go to `partnerscope serve` and to bench.floor (a raw ASGI app answering the same
-operations with hand-written SQL) under uvicorn, both on the same database, both with one
-and then two workers. Before measuring, each workload's answer from both is compared
-(the same JSON, or the run says where they differ). Then a closed loop of our own asyncio
-clients (keep-alive HTTP/1.1 connections on asyncio streams, far cheaper than a general
-client on a 2-core machine) at concurrency 1 and 16 sends each workload to ours and to the
-floor in alternating short windows, several rounds, so drift on the shared machine hits both
-alike; each figure is the median over the rounds. Server CPU is utime + stime of the
-server's process tree over the window (bench.live.Server.cpu_seconds) per request; RSS
-is the tree's resident memory at the end of the window.
+operations with hand-written SQL) under uvicorn, both on the same database, with one and
+with two workers (all four servers up at once). Before measuring, each workload's answer
+from both is compared (the same JSON, or the run says where they differ). Then a closed
+loop of our own asyncio clients (keep-alive HTTP/1.1 connections on asyncio streams, far
+cheaper than a general client on a 2-core machine) at concurrency 1 and 16 sends each
+workload to each server in turn, in short windows, several rounds, so drift on the shared
+machine hits all alike; each figure is the median over the rounds. Server CPU is utime +
+stime of the server's process tree over the window (bench.live.Server.cpu_seconds) per
+request, and on PostgreSQL the CPU of the database's backends too; RSS is the tree's
+resident memory at the end of the window.
 
-Then the scaling curves, ours only: the portal home's p50 at concurrency 1 as the assets
-grow from 1,000 to 10,000 to 100,000, and as the viewer's segments grow from 1 to 10 to
-100 (on throwaway copies of the dataset). Results: bench/results/serving-<database>.json.
+Then the scaling curves (ours, and the floor beside it for reference): the portal home's
+p50 at concurrency 1 as the assets grow from 1,000 to 10,000 to 100,000, and as the
+viewer's segments grow from 1 to 10 to 100 (on throwaway copies of the dataset).
+Results: bench/results/serving-<database>.json (`--report FILE` prints one again).
 
 `--quick` uses the demo programme with the same additions (no 50,000 partners), one
 worker count, one round of 1 s windows: a smoke test of about a minute.
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -471,47 +474,53 @@ async def tokens_from(server: Server) -> dict[str, str]:
 
 
 async def measure(data: Dataset, plan: Plan) -> dict[str, Any]:
+    """Every (worker count, side) server runs for the whole measurement, and their windows
+    alternate within each round: drift on the shared machine hits each alike, the one- and
+    two-worker figures included."""
     secret = secrets.token_urlsafe(32)
     figures: dict[str, Any] = {"equality": {}, "serving": {}}
     database = f"partnerscope_bench_{data.name}" if data.kind == "postgresql" else None
-    for workers in plan.workers:
-        print(f"-- {workers} worker(s)")
-        async with (
-            Ours(data.url, workers, secret) as ours,
-            FloorServer(data.url, workers, secret) as floor,
-        ):
-            tokens = await tokens_from(ours)
-            if not figures["equality"]:
-                print("same answers?")
-                figures["equality"] = await compare(ours.url, floor.url, data, tokens)
-            bodies = {w.key: body_of(w, data) for w in WORKLOADS}
-            servers = {"ours": ours, "floor": floor}
-            for w in WORKLOADS:  # warm both (caches, connection pools, the JIT-less paths)
-                for s in SIDES:
-                    await window(servers[s], bodies[w.key], tokens[w.principal], 4, 0.5)
-            samples: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
-            for round_ in range(plan.rounds):
-                order = SIDES if round_ % 2 == 0 else SIDES[::-1]
-                for concurrency in plan.concurrency:
-                    for w in WORKLOADS:
-                        for side in order:
-                            measured = await window(
-                                servers[side],
-                                bodies[w.key],
-                                tokens[w.principal],
-                                concurrency,
-                                plan.seconds,
-                                database,
-                            )
-                            samples.setdefault((concurrency, w.key, side), []).append(
-                                measured.summary()
-                            )
-                print(f"  round {round_ + 1}/{plan.rounds} done")
-        for (concurrency, key, side), windows in samples.items():
-            summary = _median_summary(windows)
-            figures["serving"].setdefault(f"workers_{workers}", {}).setdefault(
-                f"c{concurrency}", {}
-            ).setdefault(key, {})[side] = summary
+    samples: dict[tuple[int, int, str, str], list[dict[str, Any]]] = {}
+    async with AsyncExitStack() as stack:
+        servers: dict[tuple[int, str], Server] = {}
+        for workers in plan.workers:
+            servers[workers, "ours"] = await stack.enter_async_context(
+                Ours(data.url, workers, secret)
+            )
+            servers[workers, "floor"] = await stack.enter_async_context(
+                FloorServer(data.url, workers, secret)
+            )
+        first = plan.workers[0]
+        tokens = await tokens_from(servers[first, "ours"])
+        print("same answers?")
+        figures["equality"] = await compare(
+            servers[first, "ours"].url, servers[first, "floor"].url, data, tokens
+        )
+        bodies = {w.key: body_of(w, data) for w in WORKLOADS}
+        for server in servers.values():  # warm caches and connection pools
+            for w in WORKLOADS:
+                await window(server, bodies[w.key], tokens[w.principal], 4, 0.5)
+        order = list(servers)
+        for round_ in range(plan.rounds):
+            for concurrency in plan.concurrency:
+                for w in WORKLOADS:
+                    for workers, side in order if round_ % 2 == 0 else order[::-1]:
+                        measured = await window(
+                            servers[workers, side],
+                            bodies[w.key],
+                            tokens[w.principal],
+                            concurrency,
+                            plan.seconds,
+                            database,
+                        )
+                        samples.setdefault((workers, concurrency, w.key, side), []).append(
+                            measured.summary()
+                        )
+            print(f"  round {round_ + 1}/{plan.rounds} done")
+    for (workers, concurrency, key, side), windows in samples.items():
+        figures["serving"].setdefault(f"workers_{workers}", {}).setdefault(
+            f"c{concurrency}", {}
+        ).setdefault(key, {})[side] = _median_summary(windows)
     return figures
 
 
@@ -550,16 +559,28 @@ async def scaling(data: Dataset, plan: Plan) -> dict[str, Any]:
                 size = step
             else:
                 size = await serving_data.set_viewer_segments(copy, step)
-            async with Ours(copy.url, 1, secret) as ours:
+            async with (
+                Ours(copy.url, 1, secret) as ours,
+                FloorServer(copy.url, 1, secret) as floor,
+            ):
                 tokens = await tokens_from(ours)
                 point = await portal_p50(ours, copy, tokens["contact"], plan.scaling_requests)
+                # The floor on the same data, for reference: what the SQL itself grows by.
+                reference = await portal_p50(floor, copy, tokens["contact"], plan.scaling_requests)
+            point["floor_p50_ms"] = reference["p50_ms"]
             point[what] = size
             points.append(point)
-            print(f"  {what} {size}: portal home p50 {point['p50_ms']:.2f} ms")
+            print(
+                f"  {what} {size}: portal home p50 {point['p50_ms']:.2f} ms "
+                f"(floor {point['floor_p50_ms']:.2f} ms)"
+            )
         await serving_data.drop_copy(copy)
         figures[what] = {
             "points": points,
             "ratio_last_to_first": round(points[-1]["p50_ms"] / points[0]["p50_ms"], 2),
+            "floor_ratio_last_to_first": round(
+                points[-1]["floor_p50_ms"] / points[0]["floor_p50_ms"], 2
+            ),
             "target_ratio": 1.5,
         }
     return figures
@@ -606,7 +627,12 @@ def targets(figures: dict[str, Any]) -> dict[str, Any]:
         curve = figures.get("scaling", {}).get(what)
         if curve:
             ratio = curve["ratio_last_to_first"]
-            found[f"portal_p50_ratio_{what}"] = {"value": ratio, "limit": 1.5, "met": ratio <= 1.5}
+            found[f"portal_p50_ratio_{what}"] = {
+                "value": ratio,
+                "limit": 1.5,
+                "met": ratio <= 1.5,
+                "floor_value": curve.get("floor_ratio_last_to_first"),
+            }
     return found
 
 
@@ -651,7 +677,9 @@ def print_report(figures: dict[str, Any]) -> None:
         )
 
 
-async def main_async(kind: str, workers: list[int], quick: bool, fresh: bool, scale: bool) -> None:
+async def main_async(
+    kind: str, workers: list[int], quick: bool, fresh: bool, scale: bool, measure_serving: bool
+) -> None:
     started = time.perf_counter()
     data = await serving_data.prepare(kind, quick, fresh)
     print(f"dataset {data.name}: {data.partners} partners, {data.contacts} contacts")
@@ -669,7 +697,7 @@ async def main_async(kind: str, workers: list[int], quick: bool, fresh: bool, sc
         else Plan(workers, [1, 16], rounds=3, seconds=3.0, scaling_requests=300)
     )
     load_before = os.getloadavg()
-    figures = await measure(data, plan)
+    figures = await measure(data, plan) if measure_serving else {"serving": {}}
     if scale:
         print("scaling curves (ours, portal home, concurrency 1)")
         figures["scaling"] = await scaling(data, plan)
@@ -692,6 +720,8 @@ async def main_async(kind: str, workers: list[int], quick: bool, fresh: bool, sc
         "workloads": {w.key: {"label": w.label, "document": w.document} for w in WORKLOADS},
     }
     name = "serving-quick" if quick else "serving"
+    if not measure_serving:
+        name += "-scaling"
     print(record(name, kind, figures, parameters))
 
 
@@ -705,6 +735,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached dataset")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling curves")
     parser.add_argument(
+        "--scaling-only", action="store_true", help="only the scaling curves (own result file)"
+    )
+    parser.add_argument(
         "--report", metavar="JSON", help="print the table and targets of a recorded run, and stop"
     )
     args = parser.parse_args()
@@ -713,7 +746,16 @@ def main() -> None:
         figures["targets"] = targets(figures)
         print_report(figures)
         return
-    run(main_async(args.database, args.workers, args.quick, args.fresh, not args.no_scaling))
+    run(
+        main_async(
+            args.database,
+            args.workers,
+            args.quick,
+            args.fresh,
+            not args.no_scaling,
+            not args.scaling_only,
+        )
+    )
 
 
 if __name__ == "__main__":
