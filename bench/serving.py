@@ -188,21 +188,28 @@ class FloorServer(Server):
             )
 
 
-def database_cpu_seconds(database: str | None) -> float:
-    """CPU time of the PostgreSQL backends serving `database` (their titles name it): what
-    the statements cost the database server, which runs on the same two cores."""
+def database_ticks(database: str | None) -> dict[int, int]:
+    """CPU clock ticks of each PostgreSQL backend serving `database` (their titles name it):
+    what the statements cost the database server, which runs on the same two cores."""
     if database is None:
-        return 0.0
+        return {}
     marker = f" {database} ".encode()
-    ticks = 0
+    found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if marker in (entry / "cmdline").read_bytes():
-                    ticks += _cpu_ticks(int(entry.name))[1]
+                    found[int(entry.name)] = _cpu_ticks(int(entry.name))[1]
             except (OSError, IndexError, ValueError):
                 continue  # exited meanwhile
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def database_cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU the backends used in between: a backend that started meanwhile counts whole, one
+    that exited meanwhile (a pool closing an overflow connection) is missed."""
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return max(ticks, 0) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_bytes(server: Server) -> int:
@@ -403,7 +410,7 @@ async def window(
     for connection in connections:  # open the connections before the clock starts
         await connection.send()
     cpu_before = server.cpu_seconds()
-    database_before = database_cpu_seconds(database)
+    database_before = database_ticks(database)
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -427,7 +434,7 @@ async def window(
     await asyncio.gather(*(one_client(c) for c in connections))
     elapsed = time.perf_counter() - started
     cpu = server.cpu_seconds() - cpu_before
-    database_cpu = database_cpu_seconds(database) - database_before
+    database_cpu = database_cpu_seconds(database_before, database_ticks(database))
     for connection in connections:
         connection.close()
     return Window(len(latencies), elapsed, latencies, errors, cpu, rss_bytes(server), database_cpu)
