@@ -17,6 +17,7 @@ from domain.db import Database
 from domain.errors import InvalidArgument
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -97,13 +98,29 @@ class Page(Generic[T]):
     a cursor is encoded only for an edge whose cursor is asked for."""
 
     items: list[T]
-    cursor_of: Callable[[T], str]
+    cursor_of: Callable[[Any], str]
     has_next: bool
     count: Callable[[], Awaitable[int]] | None = None
+    # The rows cursors are read from, when `items` were made from them (`mapped`).
+    sources: list[Any] | None = None
+
+    def cursor(self, index: int) -> str:
+        rows = self.items if self.sources is None else self.sources
+        return self.cursor_of(rows[index])
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursor_of(self.items[-1]) if self.items else None
+        return self.cursor(len(self.items) - 1) if self.items else None
+
+    def mapped(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page showing `convert(item)` for each item; cursors stay the rows'."""
+        return Page(
+            [convert(item) for item in self.items],
+            self.cursor_of,
+            self.has_next,
+            self.count,
+            self.items if self.sources is None else self.sources,
+        )
 
     async def total(self) -> int:
         return len(self.items) if self.count is None else await self.count()

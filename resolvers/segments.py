@@ -46,8 +46,7 @@ async def members(
         return await loaders.member_count_by_segment_id.load(segment.id)
 
     page = child_page(rows, size, service.MEMBER_ORDER, count)
-    page.items = [(ids.encode(type_name, r.subject_id), r.name, r.since) for r in page.items]
-    return page
+    return page.mapped(lambda r: (ids.encode(type_name, r.subject_id), r.name, r.since))
 
 
 async def history(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -30,11 +30,12 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor_of: strawberry.Private[Callable[[Any], str]]
+    page: strawberry.Private[Page[Any]]
+    index: strawberry.Private[int]
 
     @strawberry.field
     def cursor(self) -> str:
-        return self.cursor_of(self.node)  # encoded only when asked for
+        return self.page.cursor(self.index)  # encoded only when asked for
 
 
 @strawberry.type
@@ -45,8 +46,8 @@ class Connection(Generic[T]):
 
     @strawberry.field
     def edges(self) -> list[Edge[T]]:
-        cursor_of = self.page.cursor_of
-        return [Edge(node=item, cursor_of=cursor_of) for item in self.page.items]
+        page = self.page
+        return [Edge(node=item, page=page, index=i) for i, item in enumerate(page.items)]
 
     @strawberry.field
     def page_info(self) -> PageInfo:

@@ -173,8 +173,9 @@ class Segment(Node):
         after: str | None = None,
     ) -> Connection[SegmentMember]:
         page = await resolve.members(info, root, first, after)
-        page.items = [SegmentMember(id=strawberry.ID(i), name=n, since=s) for i, n, s in page.items]
-        return Connection(page=page)
+        return Connection(
+            page=page.mapped(lambda m: SegmentMember(id=strawberry.ID(m[0]), name=m[1], since=m[2]))
+        )
 
     @strawberry.field(
         description="Joins and leaves, newest first. API keys also need a partners scope.",

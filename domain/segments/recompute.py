@@ -7,7 +7,8 @@ path in domain.segments.membership; both record the same JOINED/LEFT events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,11 +18,13 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
+    case,
     delete,
     exists,
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     true,
@@ -46,6 +49,13 @@ _joiners = Table("segment_joiners", _meta, Column("id", Integer, primary_key=Tru
 _leavers = Table("segment_leavers", _meta, Column("id", Integer, primary_key=True))
 
 
+_moves = Table(
+    "segment_moves", _meta, Column("id", Integer), Column("joins", Integer)
+)  # joins: 1 for a joiner, 0 for a leaver
+# SQLite learned FULL OUTER JOIN in 3.39; older ones take the two anti-joins.
+_FULL_JOIN_SQLITE = sqlite3.sqlite_version_info >= (3, 39, 0)
+
+
 async def _scratch(session: AsyncSession) -> None:
     postgres = session.get_bind().dialect.name == "postgresql"
     # Every id goes in once (rules select each subject once, includes skip matches), so
@@ -58,6 +68,55 @@ async def _scratch(session: AsyncSession) -> None:
         )
         # PostgreSQL: DELETE leaves dead rows that pile up for the whole transaction.
         await session.execute(text(f"TRUNCATE {table.name}") if postgres else delete(table))
+    await session.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_moves.name} (id INTEGER, joins INTEGER)")
+    )
+    await session.execute(text(f"TRUNCATE {_moves.name}") if postgres else delete(_moves))
+
+
+def _full_join_diff(session: AsyncSession) -> bool:
+    dialect = session.get_bind().dialect.name
+    return dialect == "postgresql" or (dialect == "sqlite" and _FULL_JOIN_SQLITE)
+
+
+async def _moves_by_full_join(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    in_range: Callable[[Any], Any],
+) -> None:
+    """Joiners and leavers of a segment without lists, from one pass over its rule.
+
+    The rule's matches and the stored members meet in one full outer join: a match with
+    no member joins, a member with no match leaves, and nobody else is written anywhere
+    (two anti-joins would first write every match to a scratch table, then read it twice).
+    """
+    assert segment.node is not None
+    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
+    rule = (
+        compiler.base(segment.node)
+        .where(compiler.compile(segment.node), in_range(compiler.subject_id))
+        .subquery("rule")
+    )
+    matched = rule.c[0]
+    members = (
+        select(SegmentMember.subject_id.label("id"))
+        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
+        .subquery("members")
+    )
+    diff = (
+        select(
+            func.coalesce(matched, members.c.id),
+            case((matched.is_(None), 0), else_=1),
+        )
+        .select_from(rule.join(members, members.c.id == matched, full=True))
+        .where(or_(matched.is_(None), members.c.id.is_(None)))
+    )
+    await session.execute(insert(_moves).from_select(["id", "joins"], diff))
+    for table, joins in ((_joiners, 1), (_leavers, 0)):
+        await session.execute(
+            insert(table).from_select(["id"], select(_moves.c.id).where(_moves.c.joins == joins))
+        )
 
 
 async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
@@ -115,33 +174,26 @@ async def recompute(
     """Bring one segment's members in line with its rule and lists; (joined, left).
 
     `subjects` limits the work to an inclusive range of subject ids (chunked recomputes).
-    The rule runs alone (so the database can push partner conditions below the join);
-    include and exclude lists apply as separate statements, only when a segment has them.
-    Joiners and leavers are each found with one anti-join.
+    Without include or exclude lists (most segments), joiners and leavers come from one
+    full outer join of the rule's matches with the stored members. With lists, the rule's
+    matches go to a scratch table first (the rule runs alone, so the database can push
+    partner conditions below the join), the lists apply to it as separate statements, and
+    joiners and leavers are each found with one anti-join.
     """
     now = now or utcnow()
 
     def in_range(column: Any) -> Any:
         return column.between(*subjects) if subjects is not None else true()
 
-    await fill_matching(session, segment, now, subjects)
-    is_member = select(literal(1)).where(
-        SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
-    )
-    await session.execute(
-        insert(_joiners).from_select(["id"], select(_matching.c.id).where(~exists(is_member)))
-    )
-    still = select(literal(1)).where(_matching.c.id == SegmentMember.subject_id)
-    await session.execute(
-        insert(_leavers).from_select(
-            ["id"],
-            select(SegmentMember.subject_id).where(
-                SegmentMember.segment_id == segment.id,
-                in_range(SegmentMember.subject_id),
-                ~exists(still),
-            ),
-        )
-    )
+    if (
+        segment.node is not None
+        and _full_join_diff(session)
+        and not await _overrides_of(session, segment.id)
+    ):
+        await _scratch(session)
+        await _moves_by_full_join(session, segment, now, in_range)
+    else:
+        await _moves_by_anti_joins(session, segment, now, subjects, in_range)
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
     event_columns = ["segment_id", "subject_id", "change", "cause", "at"]
     # DML answers a CursorResult (with rowcount); session.execute() is typed for any statement.
@@ -180,6 +232,34 @@ async def recompute(
         moved = select(_joiners.c.id).union_all(select(_leavers.c.id))
         await hooks.notify(session, hooks.moved_subjects(segment.id, segment.subject, moved))
     return moved_in, moved_out
+
+
+async def _moves_by_anti_joins(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    subjects: tuple[int, int] | None,
+    in_range: Callable[[Any], Any],
+) -> None:
+    """Joiners and leavers through the scratch table of matches (lists apply to it)."""
+    await fill_matching(session, segment, now, subjects)
+    is_member = select(literal(1)).where(
+        SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
+    )
+    await session.execute(
+        insert(_joiners).from_select(["id"], select(_matching.c.id).where(~exists(is_member)))
+    )
+    still = select(literal(1)).where(_matching.c.id == SegmentMember.subject_id)
+    await session.execute(
+        insert(_leavers).from_select(
+            ["id"],
+            select(SegmentMember.subject_id).where(
+                SegmentMember.segment_id == segment.id,
+                in_range(SegmentMember.subject_id),
+                ~exists(still),
+            ),
+        )
+    )
 
 
 async def recompute_many(
