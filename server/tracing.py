@@ -1,20 +1,22 @@
 """OpenTelemetry traces: off unless the standard OTEL_* variables ask for them.
 
 Spans: one per HTTP request (with the request id), the GraphQL operation, each resolver
-that is not a plain attribute read, and each SQL statement (opentelemetry-instrumentation-
-sqlalchemy on the engine; statements run straight on the SQLite driver, `domain/direct.py`,
-appear as events on the span that ran them). Every span carries `partnerscope.request_id`.
+that is not a plain attribute read, each dataloader batch (`batch <loader>`, with its
+number of keys), and each SQL statement (opentelemetry-instrumentation-sqlalchemy on the
+engine; statements run straight on the SQLite driver, `domain/direct.py`, appear as events
+on the span that ran them). Every span carries `partnerscope.request_id`.
 Neither the document text nor any argument's value is recorded: either may hold a password.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from domain import direct
+from resolvers import loaders
 from server.logs import REQUEST_ID
 
 if TYPE_CHECKING:
@@ -143,8 +145,19 @@ class Tracing:
             skip_dep_check=True,
         )
         direct.statement_listeners.append(_direct_statement)
+        loaders.observe_batches = self.batch_span
+
+    @asynccontextmanager
+    async def batch_span(self, name: str, keys: int) -> AsyncIterator[None]:
+        """One span per dataloader batch: the statements it runs nest under it."""
+        with self.tracer.start_as_current_span(
+            f"batch {name}", attributes={"partnerscope.batch.keys": keys}
+        ):
+            yield
 
     def shutdown(self) -> None:
+        if loaders.observe_batches == self.batch_span:
+            loaders.observe_batches = None
         if _direct_statement in direct.statement_listeners:
             direct.statement_listeners.remove(_direct_statement)
         if self._instrumentor is not None:

@@ -90,6 +90,36 @@ async def test_a_request_is_traced_from_http_through_resolvers_to_sql_with_its_r
     assert {s.context.trace_id for s in spans if s.context} == {request.context.trace_id}
 
 
+async def test_a_dataloader_batch_is_a_span_with_its_statements_beneath(
+    traced: tuple[Api, InMemorySpanExporter],
+) -> None:
+    # given two partners with a contact each
+    api, exporter = traced
+    token, _ = await api.staff()
+    for _ in range(2):
+        await api.contact(await api.partner(), sign_in=False)
+    exporter.clear()
+
+    # when their contacts are listed (one batch for both partners)
+    document = (
+        "{ partners(first: 5) { edges { node { contacts(first: 2) { edges { node { id } } } } } } }"
+    )
+    response = await api.client.post(
+        "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    # then the batch is one span, and the statement it ran is its child
+    assert response.status_code == 200
+    spans = _of_request(exporter.get_finished_spans(), response.headers["x-request-id"])
+    (batch,) = [s for s in spans if s.name == "batch contact_page_by_partner_id"]
+    assert (batch.attributes or {})["partnerscope.batch.keys"] == 2
+    assert batch.context is not None
+    beneath = [
+        s for s in spans if s.parent is not None and s.parent.span_id == batch.context.span_id
+    ]
+    assert any("contacts" in str((s.attributes or {}).get("db.statement", "")) for s in beneath)
+
+
 async def test_spans_hold_neither_the_document_nor_argument_values(
     traced: tuple[Api, InMemorySpanExporter],
 ) -> None:
