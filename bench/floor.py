@@ -466,7 +466,16 @@ async def contact_home(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) 
     return _with_hidden(data, seen)
 
 
-async def portal_home(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) -> Any:
+async def portal_home(floor: Floor, db: Driver, variables: dict[str, Any], auth: str) -> Any:
+    return await _portal_home(floor, db, auth, with_count=True)
+
+
+async def portal_home_without_count(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) -> Any:
+    """The same page without assets.totalCount (the benchmark's scaling curves)."""
+    return await _portal_home(floor, db, auth, with_count=False)
+
+
+async def _portal_home(floor: Floor, db: Driver, auth: str, *, with_count: bool) -> Any:
     viewer = await floor.contact(db, auth)
     access = viewer.access
     matched = access.matched
@@ -476,7 +485,7 @@ async def portal_home(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) -
     enrolments = await db.fetch(sql.ENROLMENTS, viewer.id)
     goals = await db.fetch(sql.GOALS, matched, viewer.partner_id)
     announcements = await db.fetch(sql.ANNOUNCEMENTS, matched, now, 10)
-    assets = await db.fetch(sql.ASSETS, matched, 20)
+    assets = await db.fetch(sql.ASSETS if with_count else sql.ASSET_PAGE, matched, 20)
     hidden_subjects = {
         subject
         for subject, field in (("PARTNER", "Partner.segments"), ("CONTACT", "Contact.segments"))
@@ -500,7 +509,7 @@ async def portal_home(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) -
                 "attainment": float(value / target) if target > 0 else 0.0,
             }
         )
-    data = {
+    data: dict[str, Any] = {
         "viewer": {
             "navigation": [{"key": k, "label": label, "path": p} for k, label, p in tabs],
             "homepage": {"key": pages[0][0], "title": pages[0][1], "body": pages[0][2]}
@@ -535,15 +544,16 @@ async def portal_home(floor: Floor, db: Driver, _v: dict[str, Any], auth: str) -
             ]
         },
         "assets": {
-            "totalCount": assets[0][4]
-            if assets
-            else (await db.fetch(sql.ASSET_COUNT, matched))[0][0],
             "edges": [
                 {"node": {"id": encode_id("Asset", a), "title": t, "kind": k, "url": u}}
-                for a, t, k, u, _ in assets
+                for a, t, k, u, *_ in assets
             ],
         },
     }
+    if with_count:
+        data["assets"]["totalCount"] = (
+            assets[0][4] if assets else (await db.fetch(sql.ASSET_COUNT, matched))[0][0]
+        )
     return {"data": data}
 
 
@@ -579,6 +589,7 @@ HANDLERS: dict[str, Handler] = {
     "StaffPartner": staff_partner,
     "ContactHome": contact_home,
     "PortalHome": portal_home,
+    "PortalHomeWithoutCount": portal_home_without_count,
     "ContactDeals": contact_deals,
 }
 

@@ -119,6 +119,11 @@ FROM assets a WHERE {_ASSET_VISIBLE}
 ORDER BY a.title, a.id LIMIT $2
 """
 
+ASSET_PAGE = f"""
+SELECT a.id, a.title, a.kind, a.url FROM assets a WHERE {_ASSET_VISIBLE}
+ORDER BY a.title, a.id LIMIT $2
+"""
+
 ASSET_COUNT = f"SELECT count(*) FROM assets a WHERE {_ASSET_VISIBLE}"
 
 _DEAL_COLUMNS = (

@@ -536,10 +536,10 @@ async def measure(data: Dataset, plan: Plan) -> dict[str, Any]:
 PORTAL_WITHOUT_COUNT = Workload(
     "portal-no-count",
     "portal home without assets.totalCount",
-    "PortalHome",
-    next(w for w in WORKLOADS if w.key == "portal").document.replace(
-        "assets(first: 20) { totalCount edges", "assets(first: 20) { edges"
-    ),
+    "PortalHomeWithoutCount",
+    next(w for w in WORKLOADS if w.key == "portal")
+    .document.replace("assets(first: 20) { totalCount edges", "assets(first: 20) { edges")
+    .replace("query PortalHome ", "query PortalHomeWithoutCount "),
     "contact",
 )
 
