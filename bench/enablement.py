@@ -111,6 +111,8 @@ async def _courses(db: Database) -> None:
                 }
             )
         await session.execute(insert(Course), rows)
+        # configuration written directly: say so, as the services do (memoised config expires)
+        await audiences.bump_access_version(session)
 
 
 async def _content(db: Database, assets: int, rng: random.Random) -> None:

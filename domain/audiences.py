@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, exists, false, literal, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from domain.principal import ContactRole
 if TYPE_CHECKING:
     from domain.segments.index import SegmentIndex
 
+T = TypeVar("T")
 LIST_NAMES = ("anySegments", "allSegments", "noneSegments")
 MAX_SEGMENTS = 100
 
@@ -158,6 +159,29 @@ async def all_specs(session: AsyncSession) -> dict[int, AudienceSpec]:
 
 async def access_version(session: AsyncSession) -> versions.Stamp:
     return await versions.read(session, versions.ACCESS)
+
+
+MAX_MEMOISED = 256
+_by_access_version: dict[tuple[str, str, versions.Stamp], Any] = {}
+
+
+async def per_access_version(
+    session: AsyncSession, name: str, load: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """`load(session)`, memoised per access version: configuration that every data change
+    consults (which certifications an audience awards, which courses enrol by audience) is
+    read once per version instead of on every change. Whatever changes such configuration
+    bumps the access version in the same transaction."""
+    stamp = await access_version(session)
+    key = (str(session.get_bind().engine.url), name, stamp)
+    if key in _by_access_version:
+        found: T = _by_access_version[key]
+        return found
+    value = await load(session)
+    if len(_by_access_version) >= MAX_MEMOISED:
+        _by_access_version.clear()
+    _by_access_version[key] = value
+    return value
 
 
 async def bump_access_version(session: AsyncSession) -> None:

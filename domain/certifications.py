@@ -128,6 +128,10 @@ class AwardedByAudience:
 
 
 async def _awarded_by_audience(session: AsyncSession) -> list[AwardedByAudience]:
+    return await audiences.per_access_version(session, "awarded-by-audience", _load_awarded)
+
+
+async def _load_awarded(session: AsyncSession) -> list[AwardedByAudience]:
     found = await session.execute(
         select(Certification.key, Certification.award_audience_id).where(
             Certification.award_audience_id.is_not(None)

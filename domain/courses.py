@@ -102,6 +102,10 @@ class AutoEnrolling:
 
 
 async def _auto_enrolling(session: AsyncSession) -> list[AutoEnrolling]:
+    return await audiences.per_access_version(session, "auto-enrolling", _load_auto_enrolling)
+
+
+async def _load_auto_enrolling(session: AsyncSession) -> list[AutoEnrolling]:
     found = await session.execute(
         select(Course.id, Course.auto_enroll_audience_id).where(
             Course.auto_enroll_audience_id.is_not(None)

@@ -13,7 +13,7 @@ recomputes lock it FOR UPDATE (alone).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from domain.models import CatalogState
 
 SEGMENTS = 1
 ACCESS = 2
+_SEEN = "partnerscope.versions.seen"
 
 _TABLE = CatalogState.__table__
 # Read on every data change: straight on the driver (see domain.direct).
@@ -37,15 +38,46 @@ class Stamp:
     epoch: int
 
 
+@dataclass
+class _Seen:
+    stamps: dict[int, Stamp] = field(default_factory=dict)
+    shared: set[int] = field(default_factory=set)  # rows whose share lock is held
+
+
+def _seen(session: AsyncSession) -> _Seen:
+    """Stamps this session's current transaction has read (and not bumped since)."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is None:
+        return _Seen()
+    memo = session.info.get(_SEEN)
+    if memo is None or memo[0] is not transaction:
+        memo = (transaction, _Seen())
+        session.info[_SEEN] = memo
+    seen: _Seen = memo[1]
+    return seen
+
+
 async def read(session: AsyncSession, row: int, *, share: bool = False) -> Stamp:
-    """The current stamp; `share` also takes the row's share lock (PostgreSQL)."""
-    if share and _postgres(session):
+    """The current stamp; `share` also takes the row's share lock (PostgreSQL).
+
+    Read once per transaction: later reads in the same transaction answer the stamp seen
+    first (a data change consults it at every step), until the transaction bumps it; a
+    share lock, once taken, is held until the transaction ends.
+    """
+    seen = _seen(session)
+    locking = share and _postgres(session)
+    if row in seen.stamps and (not locking or row in seen.shared):
+        return seen.stamps[row]
+    if locking:
         query = select(CatalogState.version, CatalogState.epoch).where(CatalogState.id == row)
         found = (await session.execute(query.with_for_update(read=True))).first()
+        seen.shared.add(row)
     else:
         rows = await _READ.rows(session, [row])
         found = rows[0] if rows else None
-    return Stamp(int(found[0]), int(found[1])) if found else Stamp(0, 0)
+    stamp = Stamp(int(found[0]), int(found[1])) if found else Stamp(0, 0)
+    seen.stamps[row] = stamp
+    return stamp
 
 
 async def lock(session: AsyncSession, row: int) -> None:
@@ -64,6 +96,7 @@ async def bump(session: AsyncSession, row: int) -> None:
         .where(CatalogState.id == row)
         .values(version=CatalogState.version + 1, epoch=secrets.randbits(62))
     )
+    _seen(session).stamps.pop(row, None)
 
 
 def _postgres(session: AsyncSession) -> bool:

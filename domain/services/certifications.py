@@ -75,6 +75,7 @@ async def save_certification(
         existing.name = name or existing.name
         existing.award_audience_id = audience_id
     await session.flush()
+    await audiences.bump_access_version(session)  # subscribers read the awards anew
     uow.target = f"Certification:{ids.encode('Certification', existing.id)}"
     uow.detail = {
         "key": key,

@@ -235,3 +235,33 @@ async def test_a_segment_an_award_audience_names_cannot_be_deleted(db: Database)
     # then
     assert refused.value.codes == ["SEGMENT_IN_USE"]
     assert "certification gold-seller" in refused.value.problems[0].message
+
+
+async def test_an_award_audience_switched_to_one_stored_already_is_followed_next_change(
+    db: Database,
+) -> None:
+    # given: two certifications, and which awards follow which audience is memoised
+    partner = await _partner(db)
+    ann = await _contact(db, partner, "ann@acme.example.com")
+    await _segment(db, "gold", GOLD)
+    await _segment(db, "emea", {"field": "partner.region", "op": "eq", "value": "EMEA"})
+    await _certification(db, "gold-seller", {"anySegments": ["gold"]})
+    await _certification(db, "emea-seller", {"anySegments": ["emea"]})
+    await _set_tier(db, partner, "GOLD")
+    assert await _held(db) == {
+        (ann.id, "gold-seller", "AUDIENCE"),
+        (ann.id, "emea-seller", "AUDIENCE"),
+    }
+    # when: gold-seller now follows the EMEA audience (stored already: no new audience row)
+    await _certification(db, "gold-seller", {"anySegments": ["emea"]})
+    await _set_tier(db, partner, "SILVER")
+    # then: the change that moved the company out of gold used the new award audience
+    assert await _held(db) == {
+        (ann.id, "gold-seller", "AUDIENCE"),
+        (ann.id, "emea-seller", "AUDIENCE"),
+    }
+    await _set_tier(db, partner, "GOLD")
+    async with db.write() as session:
+        current = await session.get(models.Partner, partner.id)
+        await update_partner(session, await load_catalogue(session), current, {"region": "APAC"})
+    assert await _held(db) == set()
