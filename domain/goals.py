@@ -17,12 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
+    Integer,
     Select,
+    bindparam,
     distinct,
     func,
     literal,
@@ -86,10 +90,14 @@ def window(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def partner_values(
-    metric: GoalMetric, start: date, end: date, partner_ids: Sequence[int] | None = None
+    metric: GoalMetric,
+    start: date,
+    end: date,
+    partner_ids: Sequence[int] | BindParameter[int] | None = None,
 ) -> Select[Any]:
     """SQL: (partner_id, value) for partners with a non-zero value in the period; money as
-    whole cents (exact on both databases), counts as counts."""
+    whole cents (exact on both databases), counts as counts. `partner_ids` limits it to
+    those partners (a bind parameter: to the one it is given)."""
     since, until = window(start, end)
     partner: Any
     value: ColumnElement[Any]
@@ -128,7 +136,9 @@ def partner_values(
             .select_from(Enrollment)
             .join(Contact, Contact.id == Enrollment.contact_id)
         )
-    if partner_ids is not None:
+    if isinstance(partner_ids, BindParameter):
+        where.append(partner == partner_ids)
+    elif partner_ids is not None:
         where.append(partner.in_(list(partner_ids)))
     return query.where(*where).group_by(partner)
 
@@ -149,24 +159,32 @@ def _chunks(goals: Sequence[Goal]) -> list[Sequence[Goal]]:
     return [goals[i : i + CHUNK] for i in range(0, len(goals), CHUNK)]
 
 
+@lru_cache(maxsize=256)
+def _one_partner(goals: tuple[tuple[int, str, date, date], ...]) -> Any:
+    """SQL: (goal id, value) of each goal for the partner `:goal_partner_id`. Built once per
+    set of goals (every contact of a programme sees the same few), not per request."""
+    partner_id = bindparam("goal_partner_id", type_=Integer)
+    selects = []
+    for goal_id, metric, start, end in goals:
+        values = partner_values(GoalMetric(metric), start, end, partner_id).subquery()
+        selects.append(
+            select(
+                literal(goal_id).label("goal_id"),
+                func.coalesce(func.sum(values.c.value), 0).label("value"),
+            )
+        )
+    return union_all(*selects)
+
+
 async def values_for_partner(
     session: AsyncSession, goals: Sequence[Goal], partner_id: int
 ) -> list[Progress]:
     """Each goal's value and attainment for one partner (one statement per 100 goals)."""
     found: dict[int, Any] = {}
     for part in _chunks(goals):
-        selects = []
-        for goal in part:
-            values = partner_values(
-                GoalMetric(goal.metric), goal.period_start, goal.period_end, [partner_id]
-            ).subquery()
-            selects.append(
-                select(
-                    literal(goal.id).label("goal_id"),
-                    func.coalesce(func.sum(values.c.value), 0).label("value"),
-                )
-            )
-        for goal_id, raw in await session.execute(union_all(*selects)):
+        shape = tuple((g.id, g.metric, g.period_start, g.period_end) for g in part)
+        rows = await session.execute(_one_partner(shape), {"goal_partner_id": partner_id})
+        for goal_id, raw in rows:
             found[goal_id] = raw
     progress = []
     for goal in goals:

@@ -7,6 +7,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, Integer, Select, String, func, select, tuple_
@@ -77,7 +78,12 @@ class Keyset:
     descending: bool = False
 
     def order_by(self) -> list[Any]:
-        return [c.desc() if self.descending else c.asc() for c in self.columns]
+        return list(self._order_by)
+
+    @cached_property
+    def _order_by(self) -> tuple[Any, ...]:
+        # Built once: an ORM attribute's asc()/desc() is costly to build per request.
+        return tuple(c.desc() if self.descending else c.asc() for c in self.columns)
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor, len(self.columns))
