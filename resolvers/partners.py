@@ -10,6 +10,7 @@ from domain.pagination import Page, after_id, child_page, page_size
 from domain.services import partners as service
 from resolvers.context import Info
 from resolvers.mutations import Result, run
+from resolvers.selection import columns_for, connection_node_fields
 
 
 async def partner(info: Info, id: str | None, external_id: str | None) -> models.Partner | None:
@@ -21,13 +22,36 @@ async def partner(info: Info, id: str | None, external_id: str | None) -> models
         )
 
 
+# Partner fields a list can load as columns alone (None: the field needs only the id).
+PARTNER_COLUMNS: dict[str, str | None] = {
+    "__typename": None,
+    "id": None,
+    "externalId": "external_id",
+    "name": "name",
+    "type": "type",
+    "tier": "tier",
+    "region": "region",
+    "country": "country",
+    "phase": "phase",
+    "verticals": "verticals",
+    "joinedAt": "joined_at",
+    "attributes": "attributes",
+    "version": "version",
+    "metrics": None,
+    "contacts": None,
+    "segments": None,
+    "deals": None,
+}
+
+
 async def partner_list(
     info: Info, filters: Mapping[str, Any], first: int | None, after: str | None
 ) -> Page[models.Partner]:
     principal = info.context.require_principal()
     hidden = filters.get("segment") is not None and info.context.hides("Partner.segments")
+    columns = columns_for(connection_node_fields(info), PARTNER_COLUMNS)
     return await service.partner_page(
-        info.context.db, principal, filters, first, after, segments_hidden=hidden
+        info.context.db, principal, filters, first, after, segments_hidden=hidden, columns=columns
     )
 
 

@@ -203,3 +203,28 @@ async def test_a_write_in_a_request_is_seen_by_its_next_read(db: Database) -> No
         async with db.read() as session:
             after = await versions.read(session, versions.ACCESS)
     assert after.version == before.version + 1
+
+
+async def test_a_partner_list_loads_what_its_nodes_select_and_nothing_is_missing(
+    api: Api,
+) -> None:
+    # given: a partner with attributes and verticals
+    admin, _ = await api.staff()
+    partner = await api.partner(name="Columns Co", verticals=["HEALTHCARE"])
+    # when: one root lists names only, another reads the same partner in full, and a
+    # fragment asks for the JSON columns on the list
+    document = """
+        query($id: ID!) {
+          slim: partners(first: 5) { edges { node { id name } } }
+          full: partner(id: $id) { name verticals attributes joinedAt version }
+          rich: partners(first: 5) { edges { node { ...Rich } } }
+        }
+        fragment Rich on Partner { verticals attributes tier }
+    """
+    response = await api.gql(document, {"id": partner}, token=admin)
+    # then
+    assert response.errors == []
+    assert response.data["full"]["verticals"] == ["HEALTHCARE"]
+    assert response.data["full"]["attributes"] == {}
+    rich = [e["node"] for e in response.data["rich"]["edges"]]
+    assert {"verticals": ["HEALTHCARE"], "attributes": {}, "tier": "SILVER"} in rich
