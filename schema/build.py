@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema
 from strawberry.tools import merge_types
 
+from domain import ids
 from permissions.field_policies import HiddenFields, govern
 from schema.documents import DocumentGuard
 from schema.error_policy import apply_error_policy
@@ -87,4 +88,39 @@ def build_schema() -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,  # Date is "YYYY-MM-DD" only
     )
     schema.hideable_fields = govern(schema._schema)
+    _plain_ids(schema._schema)
     return schema
+
+
+# Types whose `id` is `ids.encode(<type name>, row.id)` (their Strawberry resolvers say so).
+PLAIN_ID_TYPES = (
+    "Announcement",
+    "Asset",
+    "AssetFolder",
+    "AuditEntry",
+    "Certification",
+    "Contact",
+    "Course",
+    "Deal",
+    "Enrollment",
+    "Goal",
+    "Partner",
+    "Quote",
+)
+
+
+def _plain_ids(schema: GraphQLSchema) -> None:
+    """Resolve these types' `id` straight from the row: the same answer as their Strawberry
+    resolvers without Strawberry's argument handling, which on a list of 100 partners cost
+    about a millisecond per request."""
+    for type_name in PLAIN_ID_TYPES:
+        graphql_type = schema.type_map.get(type_name)
+        if isinstance(graphql_type, GraphQLObjectType) and "id" in graphql_type.fields:
+            graphql_type.fields["id"].resolve = _encoder(type_name)
+
+
+def _encoder(type_name: str) -> Any:
+    def resolve_id(source: Any, _info: Any) -> str:
+        return ids.encode(type_name, source.id)
+
+    return resolve_id

@@ -228,3 +228,27 @@ async def test_a_partner_list_loads_what_its_nodes_select_and_nothing_is_missing
     assert response.data["full"]["attributes"] == {}
     rich = [e["node"] for e in response.data["rich"]["edges"]]
     assert {"verticals": ["HEALTHCARE"], "attributes": {}, "tier": "SILVER"} in rich
+
+
+async def test_ids_resolved_straight_from_rows_open_the_same_nodes(api: Api) -> None:
+    # given
+    admin, _ = await api.staff()
+    partner = await api.partner(name="Node Co")
+    _, contact = await api.contact(partner)
+    # when: the ids a list answers are looked up again
+    listed = await api.gql(
+        "{ partners(first: 5) { edges { node { id "
+        "contacts(first: 5) { edges { node { id } } } } } } }",
+        token=admin,
+    )
+    # then
+    nodes = [e["node"] for e in listed.data["partners"]["edges"]]
+    assert partner in [n["id"] for n in nodes]
+    assert contact in [c["node"]["id"] for n in nodes for c in n["contacts"]["edges"]]
+    found = await api.gql(
+        "query($p: ID!, $c: ID!) { p: node(id: $p) { id ... on Partner { name } } "
+        "c: node(id: $c) { id } }",
+        {"p": partner, "c": contact},
+        token=admin,
+    )
+    assert found.data == {"p": {"id": partner, "name": "Node Co"}, "c": {"id": contact}}
