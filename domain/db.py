@@ -38,7 +38,10 @@ UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 # A pooled connection unused this long is pinged before it is handed out (see create_engine).
 PING_AFTER_IDLE_SECONDS = 5.0
 # How long a read waits for its request's shared session before it takes one of its own.
-SHARED_WAIT_SECONDS = 0.5
+# Turns last one statement, so the wait normally ends at once; only a read nested in
+# another's block waits it out (a bug, logged). Taking a second connection sooner would
+# let a burst of requests each hold one while waiting for another (a pool deadlock).
+SHARED_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ class SharedReads:
     each step on a session of its own costs a pool checkout, a BEGIN and a ROLLBACK, more
     than the reading itself. Steps take turns on this one (a connection runs one statement
     at a time anyway); a step that waits SHARED_WAIT_SECONDS for its turn (a read nested in
-    another's block would wait forever) reads on a session of its own instead. A write
+    another's block would wait forever) reads on a session of its own instead, and says so
+    in the log. A write
     gives the connection back first, so a request never holds two connections of the pool
     while it waits for one; the next read then starts a new transaction that sees the
     write (SQLite's read snapshot would not) and no object loaded before it.
@@ -219,6 +223,11 @@ async def _turn(shared: SharedReads) -> bool:
         await waiting
     if waiting.done() and not waiting.cancelled():
         shared.lock.release()  # taken just as the wait ended: give it back
+    log.warning(
+        "a read waited %g s for its request's shared session (a read nested in another's "
+        "block?): it reads on a session of its own",
+        SHARED_WAIT_SECONDS,
+    )
     return False
 
 

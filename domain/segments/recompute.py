@@ -7,7 +7,6 @@ path in domain.segments.membership; both record the same JOINED/LEFT events.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
@@ -52,8 +51,6 @@ _leavers = Table("segment_leavers", _meta, Column("id", Integer, primary_key=Tru
 _moves = Table(
     "segment_moves", _meta, Column("id", Integer), Column("joins", Integer)
 )  # joins: 1 for a joiner, 0 for a leaver
-# SQLite learned FULL OUTER JOIN in 3.39; older ones take the two anti-joins.
-_FULL_JOIN_SQLITE = sqlite3.sqlite_version_info >= (3, 39, 0)
 
 
 async def _scratch(session: AsyncSession) -> None:
@@ -75,8 +72,36 @@ async def _scratch(session: AsyncSession) -> None:
 
 
 def _full_join_diff(session: AsyncSession) -> bool:
-    dialect = session.get_bind().dialect.name
-    return dialect == "postgresql" or (dialect == "sqlite" and _FULL_JOIN_SQLITE)
+    # PostgreSQL joins the two sides by hash. SQLite (3.39+) runs a full join of two
+    # subqueries as a nested loop over the unindexed materialised members: quadratic.
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _has_members(
+    session: AsyncSession, segment: CompiledSegment, in_range: Callable[[Any], Any]
+) -> bool:
+    found = await session.scalar(
+        select(literal(1))
+        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _everyone_joins(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    in_range: Callable[[Any], Any],
+) -> None:
+    """A segment without members yet (new, or after a restore): every match joins, so the
+    matches go straight to the joiners, with nothing to compare."""
+    assert segment.node is not None
+    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
+    matching = compiler.base(segment.node).where(
+        compiler.compile(segment.node), in_range(compiler.subject_id)
+    )
+    await session.execute(insert(_joiners).from_select(["id"], matching))
 
 
 async def _moves_by_full_join(
@@ -175,7 +200,8 @@ async def recompute(
 
     `subjects` limits the work to an inclusive range of subject ids (chunked recomputes).
     Without include or exclude lists (most segments), joiners and leavers come from one
-    full outer join of the rule's matches with the stored members. With lists, the rule's
+    full outer join of the rule's matches with the stored members on PostgreSQL, and a
+    segment without members yet takes every match as a joiner. Otherwise the rule's
     matches go to a scratch table first (the rule runs alone, so the database can push
     partner conditions below the join), the lists apply to it as separate statements, and
     joiners and leavers are each found with one anti-join.
@@ -185,13 +211,13 @@ async def recompute(
     def in_range(column: Any) -> Any:
         return column.between(*subjects) if subjects is not None else true()
 
-    if (
-        segment.node is not None
-        and _full_join_diff(session)
-        and not await _overrides_of(session, segment.id)
-    ):
+    plain = segment.node is not None and not await _overrides_of(session, segment.id)
+    if plain and _full_join_diff(session):
         await _scratch(session)
         await _moves_by_full_join(session, segment, now, in_range)
+    elif plain and not await _has_members(session, segment, in_range):
+        await _scratch(session)
+        await _everyone_joins(session, segment, now, in_range)
     else:
         await _moves_by_anti_joins(session, segment, now, subjects, in_range)
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
