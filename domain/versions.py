@@ -69,9 +69,20 @@ async def read(session: AsyncSession, row: int, *, share: bool = False) -> Stamp
     if row in seen.stamps and (not locking or row in seen.shared):
         return seen.stamps[row]
     if locking:
-        query = select(CatalogState.version, CatalogState.epoch).where(CatalogState.id == row)
-        found = (await session.execute(query.with_for_update(read=True))).first()
+        # The other row's stamp comes along unlocked (a data change asks for both: the
+        # segment index, then its move subscribers' configuration): one round trip.
+        other = SEGMENTS if row == ACCESS else ACCESS
+        state = CatalogState.__table__.alias("other_state")
+        query = select(
+            CatalogState.version,
+            CatalogState.epoch,
+            select(state.c.version).where(state.c.id == other).scalar_subquery(),
+            select(state.c.epoch).where(state.c.id == other).scalar_subquery(),
+        ).where(CatalogState.id == row)
+        found = (await session.execute(query.with_for_update(read=True, of=CatalogState))).first()
         seen.shared.add(row)
+        if found is not None and found[2] is not None and other not in seen.stamps:
+            seen.stamps[other] = Stamp(int(found[2]), int(found[3]))
     else:
         rows = await _READ.rows(session, [row])
         found = rows[0] if rows else None

@@ -55,3 +55,17 @@ async def test_another_transactions_bump_is_seen_by_the_next_transaction(db: Dat
     async with db.read() as session:
         after = await versions.read(session, versions.SEGMENTS)
     assert after.version == before.version + 1
+
+
+async def test_a_share_locked_read_brings_the_other_stamp_along_on_postgresql(
+    db: Database,
+) -> None:
+    async with db.write() as session:
+        await versions.read(session, versions.SEGMENTS, share=True)
+        with count_statements(db) as seen:
+            access = await versions.read(session, versions.ACCESS)
+        # PostgreSQL reads both rows in the locking statement; SQLite takes no row locks
+        # (its writers are serialised) and reads each stamp when first asked.
+        assert len(seen) == (0 if db.dialect == "postgresql" else 1)
+    async with db.read() as session:
+        assert await versions.read(session, versions.ACCESS) == access
