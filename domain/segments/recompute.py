@@ -53,22 +53,34 @@ _moves = Table(
 )  # joins: 1 for a joiner, 0 for a leaver
 
 
+_SCRATCH = (_matching, _joiners, _leavers, _moves)
+_CREATED = "partnerscope.recompute.scratch"
+
+
 async def _scratch(session: AsyncSession) -> None:
+    """Empty scratch tables, created once per transaction (a recompute of many segments
+    empties them once per segment, in one statement on PostgreSQL)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    # Every id goes in once (rules select each subject once, includes skip matches), so
-    # PostgreSQL needs no key: maintaining one cost ~30% of a warm recompute, and it joins
-    # these tables by hash anyway. SQLite looks ids up through the key.
-    key = "" if postgres else " PRIMARY KEY"
-    for table in (_matching, _joiners, _leavers):
+    transaction = session.sync_session.get_transaction()
+    if transaction is None or session.info.get(_CREATED) is not transaction:
+        # Every id goes in once (rules select each subject once, includes skip matches),
+        # so PostgreSQL needs no key: maintaining one cost ~30% of a warm recompute, and
+        # it joins these tables by hash anyway. SQLite looks ids up through the key.
+        key = "" if postgres else " PRIMARY KEY"
+        for table in (_matching, _joiners, _leavers):
+            await session.execute(
+                text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id INTEGER{key})")
+            )
         await session.execute(
-            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} (id INTEGER{key})")
+            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_moves.name} (id INTEGER, joins INTEGER)")
         )
-        # PostgreSQL: DELETE leaves dead rows that pile up for the whole transaction.
-        await session.execute(text(f"TRUNCATE {table.name}") if postgres else delete(table))
-    await session.execute(
-        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_moves.name} (id INTEGER, joins INTEGER)")
-    )
-    await session.execute(text(f"TRUNCATE {_moves.name}") if postgres else delete(_moves))
+        session.info[_CREATED] = transaction
+    if postgres:
+        # TRUNCATE, not DELETE: dead rows would pile up for the whole transaction.
+        await session.execute(text(f"TRUNCATE {', '.join(t.name for t in _SCRATCH)}"))
+    else:
+        for table in _SCRATCH:
+            await session.execute(delete(table))
 
 
 def _full_join_diff(session: AsyncSession) -> bool:
@@ -93,15 +105,18 @@ async def _everyone_joins(
     segment: CompiledSegment,
     now: datetime,
     in_range: Callable[[Any], Any],
-) -> None:
+) -> bool:
     """A segment without members yet (new, or after a restore): every match joins, so the
-    matches go straight to the joiners, with nothing to compare."""
+    matches go straight to the joiners, with nothing to compare (False: nobody matches)."""
     assert segment.node is not None
     compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
     matching = compiler.base(segment.node).where(
         compiler.compile(segment.node), in_range(compiler.subject_id)
     )
-    await session.execute(insert(_joiners).from_select(["id"], matching))
+    found = cast(
+        CursorResult[Any], await session.execute(insert(_joiners).from_select(["id"], matching))
+    )
+    return bool(found.rowcount)
 
 
 async def _moves_by_full_join(
@@ -109,8 +124,9 @@ async def _moves_by_full_join(
     segment: CompiledSegment,
     now: datetime,
     in_range: Callable[[Any], Any],
-) -> None:
-    """Joiners and leavers of a segment without lists, from one pass over its rule.
+) -> bool:
+    """Joiners and leavers of a segment without lists, from one pass over its rule (False:
+    nobody moves).
 
     The rule's matches and the stored members meet in one full outer join: a match with
     no member joins, a member with no match leaves, and nobody else is written anywhere
@@ -137,11 +153,17 @@ async def _moves_by_full_join(
         .select_from(rule.join(members, members.c.id == matched, full=True))
         .where(or_(matched.is_(None), members.c.id.is_(None)))
     )
-    await session.execute(insert(_moves).from_select(["id", "joins"], diff))
+    found = cast(
+        CursorResult[Any],
+        await session.execute(insert(_moves).from_select(["id", "joins"], diff)),
+    )
+    if not found.rowcount:
+        return False  # nobody moves: the usual answer of a scheduled or warm recompute
     for table, joins in ((_joiners, 1), (_leavers, 0)):
         await session.execute(
             insert(table).from_select(["id"], select(_moves.c.id).where(_moves.c.joins == joins))
         )
+    return True
 
 
 async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
@@ -199,9 +221,9 @@ async def recompute(
     """Bring one segment's members in line with its rule and lists; (joined, left).
 
     `subjects` limits the work to an inclusive range of subject ids (chunked recomputes).
-    Without include or exclude lists (most segments), joiners and leavers come from one
-    full outer join of the rule's matches with the stored members on PostgreSQL, and a
-    segment without members yet takes every match as a joiner. Otherwise the rule's
+    Without include or exclude lists (most segments), a segment without members yet takes
+    every match as a joiner, and otherwise joiners and leavers come from one full outer
+    join of the rule's matches with the stored members on PostgreSQL. Otherwise the rule's
     matches go to a scratch table first (the rule runs alone, so the database can push
     partner conditions below the join), the lists apply to it as separate statements, and
     joiners and leavers are each found with one anti-join.
@@ -212,12 +234,14 @@ async def recompute(
         return column.between(*subjects) if subjects is not None else true()
 
     plain = segment.node is not None and not await _overrides_of(session, segment.id)
-    if plain and _full_join_diff(session):
+    if plain and not await _has_members(session, segment, in_range):
         await _scratch(session)
-        await _moves_by_full_join(session, segment, now, in_range)
-    elif plain and not await _has_members(session, segment, in_range):
+        if not await _everyone_joins(session, segment, now, in_range):
+            return 0, 0
+    elif plain and _full_join_diff(session):
         await _scratch(session)
-        await _everyone_joins(session, segment, now, in_range)
+        if not await _moves_by_full_join(session, segment, now, in_range):
+            return 0, 0
     else:
         await _moves_by_anti_joins(session, segment, now, subjects, in_range)
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
