@@ -8,7 +8,7 @@ is seen by every worker from the next request on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -141,10 +141,26 @@ async def update_product(uow: UnitOfWork, sku: str, patch: Mapping[str, Any]) ->
     before = _product_summary(product)
     problems = Problems()
     changes: dict[str, Any] = {}
-    for name, column, check in (
-        ("name", "name", _name),
-        ("listPrice", "list_price", pricing.money),
-    ):
+    fields = (("name", "name", _name), ("listPrice", "list_price", pricing.money))
+    await _patch(session, patch, fields, problems, changes)
+    for column, value in changes.items():
+        setattr(product, column, value)
+    await session.flush()
+    uow.target = f"Product:{ids.encode('Product', product.id)}"
+    uow.detail = audit.diff(before, _product_summary(product))
+    return product
+
+
+async def _patch(
+    session: AsyncSession,
+    patch: Mapping[str, Any],
+    fields: Iterable[tuple[str, str, Callable[[Any], Any]]],
+    problems: Problems,
+    changes: dict[str, Any],
+) -> None:
+    """Check an update's required `fields` (name, column, check) and its audience into
+    `changes`; every problem at once, nothing changed if there is any."""
+    for name, column, check in fields:
         if name not in patch:
             continue
         if patch[name] is None:
@@ -158,12 +174,6 @@ async def update_product(uow: UnitOfWork, sku: str, patch: Mapping[str, Any]) ->
         if valid:
             changes["audience_id"] = audience_id
     problems.raise_if_any()
-    for column, value in changes.items():
-        setattr(product, column, value)
-    await session.flush()
-    uow.target = f"Product:{ids.encode('Product', product.id)}"
-    uow.detail = audit.diff(before, _product_summary(product))
-    return product
 
 
 async def delete_product(uow: UnitOfWork, sku: str) -> Product:
@@ -255,23 +265,11 @@ async def update_price_rule(uow: UnitOfWork, rule_id: str, patch: Mapping[str, A
         sku = await _rule_sku(session, patch["sku"], problems)
         if sku is not None or patch["sku"] is None:
             changes["sku"] = sku
-    for name, column, check in (
+    fields = (
         ("discountPercent", "discount_percent", pricing.percent),
         ("priority", "priority", _priority),
-    ):
-        if name not in patch:
-            continue
-        if patch[name] is None:
-            problems.add(ErrorCode.REQUIRED, f"{name} is required and cannot be cleared.", name)
-            continue
-        value = _check(problems, name, check, patch[name])
-        if value is not None:
-            changes[column] = value
-    if "audience" in patch:
-        valid, audience_id = await _audience(session, patch["audience"], problems)
-        if valid:
-            changes["audience_id"] = audience_id
-    problems.raise_if_any()
+    )
+    await _patch(session, patch, fields, problems, changes)
     for column, value in changes.items():
         setattr(rule, column, value)
     await session.flush()
