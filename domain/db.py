@@ -179,10 +179,10 @@ class SharedReads:
     than the reading itself. Steps take turns on this one (a connection runs one statement
     at a time anyway); a step that waits SHARED_WAIT_SECONDS for its turn (a read nested in
     another's block would wait forever) reads on a session of its own instead, and says so
-    in the log. A write
-    gives the connection back first, so a request never holds two connections of the pool
-    while it waits for one; the next read then starts a new transaction that sees the
-    write (SQLite's read snapshot would not) and no object loaded before it.
+    in the log. A write gives the connection back first, so a request never holds two
+    connections of the pool while it waits for one; the next read then starts a new
+    transaction that sees the write (SQLite's read snapshot would not) and no object
+    loaded before it.
     """
 
     db: Database
