@@ -97,11 +97,4 @@ async def load_principal(session: AsyncSession, kind: PrincipalKind, pk: int) ->
     rows = await _STAFF.rows(session, [pk])
     if not rows or not rows[0].active:
         return None
-    found = rows[0]
-    return Principal(
-        kind=PrincipalKind.STAFF,
-        id=found.id,
-        email=found.email,
-        name=found.name,
-        staff_role=StaffRole(found.role),
-    )
+    return staff_principal(rows[0])

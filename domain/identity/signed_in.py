@@ -22,8 +22,9 @@ from sqlalchemy.sql import Select
 from domain import versions
 from domain.audiences import SegmentRefValue
 from domain.direct import DirectSelect
+from domain.identity import accounts
 from domain.models import CatalogState, Contact, Segment, SegmentMember
-from domain.principal import ContactRole, ContactStatus, Principal, PrincipalKind
+from domain.principal import ContactStatus, Principal
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,7 @@ async def load(session: AsyncSession, contact_id: int) -> SignedInContact | None
     if not rows or rows[0].status != ContactStatus.ACTIVE:
         return None
     first = rows[0]
-    principal = Principal(
-        kind=PrincipalKind.CONTACT,
-        id=first.id,
-        email=first.email,
-        name=first.name,
-        contact_role=ContactRole(first.role),
-        partner_id=first.partner_id,
-    )
+    principal = accounts.contact_principal(first)
     stamp = (
         versions.Stamp(int(first.version), int(first.epoch))
         if first.version is not None

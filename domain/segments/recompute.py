@@ -29,6 +29,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from domain import telemetry
 from domain.clock import utcnow
@@ -83,6 +84,20 @@ async def _scratch(session: AsyncSession) -> None:
             await session.execute(delete(table))
 
 
+def _rule_matches(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    in_range: Callable[[Any], Any],
+) -> Select[Any]:
+    """SQL: the ids of the subjects (within range) the segment's rule matches now."""
+    assert segment.node is not None
+    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
+    return compiler.base(segment.node).where(
+        compiler.compile(segment.node), in_range(compiler.subject_id)
+    )
+
+
 def _full_join_diff(session: AsyncSession) -> bool:
     # PostgreSQL joins the two sides by hash. SQLite (3.39+) runs a full join of two
     # subqueries as a nested loop over the unindexed materialised members: quadratic.
@@ -108,11 +123,7 @@ async def _everyone_joins(
 ) -> bool:
     """A segment without members yet (new, or after a restore): every match joins, so the
     matches go straight to the joiners, with nothing to compare (False: nobody matches)."""
-    assert segment.node is not None
-    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
-    matching = compiler.base(segment.node).where(
-        compiler.compile(segment.node), in_range(compiler.subject_id)
-    )
+    matching = _rule_matches(session, segment, now, in_range)
     found = cast(
         CursorResult[Any], await session.execute(insert(_joiners).from_select(["id"], matching))
     )
@@ -132,13 +143,7 @@ async def _moves_by_full_join(
     no member joins, a member with no match leaves, and nobody else is written anywhere
     (two anti-joins would first write every match to a scratch table, then read it twice).
     """
-    assert segment.node is not None
-    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
-    rule = (
-        compiler.base(segment.node)
-        .where(compiler.compile(segment.node), in_range(compiler.subject_id))
-        .subquery("rule")
-    )
+    rule = _rule_matches(session, segment, now, in_range).subquery("rule")
     matched = rule.c[0]
     members = (
         select(SegmentMember.subject_id.label("id"))
@@ -180,16 +185,13 @@ async def fill_matching(
     subjects: tuple[int, int] | None = None,
 ) -> Table:
     """Who should be a member now (rule, then include, then exclude), into a scratch table."""
-    compiler = SqlCompiler(segment.subject, session.get_bind().dialect.name, now)
 
     def in_range(column: Any) -> Any:
         return column.between(*subjects) if subjects is not None else true()
 
     await _scratch(session)
     if segment.node is not None:
-        matching = compiler.base(segment.node).where(
-            compiler.compile(segment.node), in_range(compiler.subject_id)
-        )
+        matching = _rule_matches(session, segment, now, in_range)
         await session.execute(insert(_matching).from_select(["id"], matching))
     lists = await _overrides_of(session, segment.id)
     listed = select(SegmentOverride.subject_id).where(
