@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, delete, exists, func, insert, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from domain import validation
 from domain.audiences import Matched, admitted
@@ -70,8 +71,11 @@ def asset_visible(matched: Matched) -> ColumnElement[bool]:
     )
 
 
-def announcement_visible(matched: Matched, now: datetime) -> ColumnElement[bool]:
-    """SQL: announcements for this viewer now (staff and API keys: all, to manage them)."""
+def announcement_visible(
+    matched: Matched, now: datetime | BindParameter[datetime]
+) -> ColumnElement[bool]:
+    """SQL: announcements for this viewer at `now` (a time or a bind parameter for one);
+    staff and API keys see all of them, to manage them."""
     if matched is None:
         return true()
     return (

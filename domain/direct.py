@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import UpdateBase
 
+from domain.statements import one_of
+
 Processor = Callable[[Any], Any] | None
 # build(in_ids) -> statement, where in_ids(column) tests the column against the ids given.
 Builder = Callable[[Callable[[ColumnElement[Any]], ColumnElement[bool]]], Select[Any]]
@@ -44,6 +46,11 @@ def _seen(sql: str) -> None:
 
 def _portable_in(column: ColumnElement[Any]) -> ColumnElement[bool]:
     return column.in_(bindparam("ids", expanding=True))
+
+
+def _postgresql_in(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    # One SQL text (and one prepared statement) for any number of ids: `= ANY(:ids)`.
+    return one_of(column, "postgresql", "ids")
 
 
 def _sqlite_in(column: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -78,6 +85,7 @@ class DirectSelect:
 
     def __init__(self, build: Builder) -> None:
         self.portable = build(_portable_in)
+        self._postgresql = build(_postgresql_in)
         self._sqlite = build(_sqlite_in)
         self._compiled: _Compiled | None = None
 
@@ -101,7 +109,9 @@ class DirectSelect:
         connection = await session.connection()
         ids = list(ids)
         if not _is_sqlite(connection):
-            return list(await connection.execute(self.portable, {"ids": ids}))
+            postgresql = connection.dialect.name == "postgresql"
+            statement = self._postgresql if postgresql else self.portable
+            return list(await connection.execute(statement, {"ids": ids}))
         compiled = self._compile(connection.dialect)
         driver = await _driver(connection)
         _seen(compiled.sql)

@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
+
+from sqlalchemy import Select, select
 
 from domain import validation
 from domain.catalogue import AttributeSubject, Catalogue
@@ -169,3 +172,9 @@ def choose(layouts: Iterable[Layout], visible: Any) -> list[Layout]:
         if layout.record_type not in chosen and visible(layout.audience_id):
             chosen[layout.record_type] = layout
     return list(chosen.values())
+
+
+@cache
+def of_entity(entity: LayoutEntity) -> Select[Any]:
+    """Every layout of `entity` (built once: see domain.statements)."""
+    return select(Layout).where(Layout.entity == entity.value)

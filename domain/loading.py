@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, false, func, select, true
+from sqlalchemy import Select, bindparam, false, func, select, true
 from sqlalchemy.orm import aliased
 
 from domain import audiences, goals, layouts, visibility
@@ -18,7 +19,6 @@ from domain.db import Database
 from domain.goals import SegmentProgress
 from domain.models import (
     Deal,
-    Layout,
     MembershipEvent,
     Segment,
     SegmentManager,
@@ -26,14 +26,21 @@ from domain.models import (
     StaffMember,
 )
 from domain.principal import Principal
+from domain.statements import one_of
+
+
+@cache
+def _by_key(model: Any, key: str, dialect: str) -> Select[Any]:
+    return select(model).where(one_of(getattr(model, key), dialect))
 
 
 def by_key(
     db: Database, model: Any, column: Any
 ) -> Callable[[Sequence[Any]], Coroutine[Any, Any, list[Any]]]:
     async def load(keys: Sequence[Any]) -> list[Any]:
+        statement = _by_key(model, column.key, db.dialect)
         async with db.read() as session:
-            rows = await session.scalars(select(model).where(column.in_(keys)))
+            rows = await session.scalars(statement, {"keys": list(keys)})
             found = {getattr(row, column.key): row for row in rows}
         return [found.get(key) for key in keys]
 
@@ -58,6 +65,24 @@ def grouped(
 PageKey = tuple[int, int, int | None]
 
 
+@cache
+def _child_page(
+    model: Any, parent_key: str, order_key: str, after: bool, dialect: str
+) -> Select[Any]:
+    """Up to :limit children of each parent in :keys, after :after when `after`."""
+    parent, order = getattr(model, parent_key), getattr(model, order_key)
+    position = func.row_number().over(partition_by=parent, order_by=order)
+    inner = select(model, position.label("position")).where(one_of(parent, dialect))
+    if after:
+        inner = inner.where(order > bindparam("after"))
+    window = inner.subquery()
+    return (
+        select(aliased(model, window))
+        .where(window.c.position <= bindparam("limit"))
+        .order_by(window.c[parent_key], window.c[order_key])
+    )
+
+
 def child_pages(
     db: Database, model: Any, parent: Any, order: Any
 ) -> Callable[[Sequence[PageKey]], Coroutine[Any, Any, list[list[Any]]]]:
@@ -70,18 +95,11 @@ def child_pages(
         found: dict[PageKey, list[Any]] = defaultdict(list)
         async with db.read() as session:
             for (size, after), parent_ids in by_window.items():
-                position = func.row_number().over(partition_by=parent, order_by=order)
-                inner = select(model, position.label("position")).where(parent.in_(parent_ids))
+                query = _child_page(model, parent.key, order.key, after is not None, db.dialect)
+                values = {"keys": parent_ids, "limit": size + 1}
                 if after is not None:
-                    inner = inner.where(order > after)
-                window = inner.subquery()
-                row = aliased(model, window)
-                query = (
-                    select(row)
-                    .where(window.c.position <= size + 1)
-                    .order_by(window.c[parent.key], window.c[order.key])
-                )
-                for item in await session.scalars(query):
+                    values["after"] = after
+                for item in await session.scalars(query, values):
                     found[(getattr(item, parent.key), size, after)].append(item)
         return [found.get(key, []) for key in keys]
 
@@ -356,11 +374,7 @@ def deal_layout_fields(
 
     async def load(keys: Sequence[LayoutKey]) -> list[frozenset[str]]:
         async with db.read() as session:
-            rows = list(
-                await session.scalars(
-                    select(Layout).where(Layout.entity == layouts.LayoutEntity.DEAL.value)
-                )
-            )
+            rows = list(await session.scalars(layouts.of_entity(layouts.LayoutEntity.DEAL)))
         chosen: dict[Matched, dict[str, frozenset[str]]] = {}
         for _, matched in keys:
             if matched not in chosen:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BigInteger, Integer, Select, String, func, select, tuple_
+from sqlalchemy import BigInteger, Integer, Select, String, bindparam, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain import validation
@@ -85,14 +87,39 @@ class Keyset:
         # Built once: an ORM attribute's asc()/desc() is costly to build per request.
         return tuple(c.desc() if self.descending else c.asc() for c in self.columns)
 
-    def after(self, cursor: str) -> ColumnElement[bool]:
+    def after_values(self, cursor: str) -> dict[str, Any]:
+        """The parameters of `paged(..., after=True)` for rows past `cursor` (a forged cursor:
+        refused)."""
         values = decode_cursor(cursor, len(self.columns))
         for column, value in zip(self.columns, values, strict=True):
             if not _fits(column, value):
                 raise InvalidArgument(NOT_A_CURSOR, argument="after")
+        return {f"after_{i}": value for i, value in enumerate(values)}
+
+    @cached_property
+    def _past(self) -> ColumnElement[bool]:
+        # Rows past a cursor, its values as parameters `after_<i>` (after_values).
         key = tuple_(*self.columns)
-        bound = tuple_(*values)
+        bound = tuple_(*(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(self.columns)))
         return key < bound if self.descending else key > bound
+
+    def paged(self, query: Select[Any], after: bool) -> Select[Any]:
+        """`query` in this order, past :after_<i> if `after`, at most :limit rows: built once
+        per query object and kept while that object lives (queries a module builds once per
+        audience set are reused request after request, statement and compiled form alike)."""
+        shapes = self._paged.get(query)
+        if shapes is None:
+            shapes = self._paged[query] = {}
+        statement = shapes.get(after)
+        if statement is None:
+            statement = query.where(self._past) if after else query
+            limit = bindparam("limit", type_=Integer)
+            statement = shapes[after] = statement.order_by(*self._order_by).limit(limit)
+        return statement
+
+    @cached_property
+    def _paged(self) -> weakref.WeakKeyDictionary[Select[Any], dict[bool, Select[Any]]]:
+        return weakref.WeakKeyDictionary()
 
     def cursor(self, row: Any) -> str:
         return encode_cursor([getattr(row, c.key) for c in self.columns])
@@ -132,13 +159,29 @@ class Page(Generic[T]):
         return len(self.items) if self.count is None else await self.count()
 
 
-def counter(db: Database, query: Select[Any]) -> Callable[[], Awaitable[int]]:
-    """An on-demand count of the rows `query` selects."""
-    count_query = select(func.count()).select_from(query.order_by(None).subquery())
+# The count of each live query (see Keyset.paged: queries built once are counted alike).
+_counts: weakref.WeakKeyDictionary[Select[Any], Select[Any]] = weakref.WeakKeyDictionary()
+
+
+async def count_rows(
+    session: AsyncSession, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> int:
+    """How many rows `query` selects."""
+    count_query = _counts.get(query)
+    if count_query is None:
+        count_query = select(func.count()).select_from(query.order_by(None).subquery())
+        _counts[query] = count_query
+    return int(await session.scalar(count_query, params) or 0)
+
+
+def counter(
+    db: Database, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> Callable[[], Awaitable[int]]:
+    """An on-demand count of the rows `query` selects (built only when asked for)."""
 
     async def count() -> int:
         async with db.read() as session:
-            return int(await session.scalar(count_query) or 0)
+            return await count_rows(session, query, params)
 
     return count
 
@@ -151,19 +194,19 @@ async def paginate(
     after: str | None,
     *,
     entities: bool = True,
+    params: Mapping[str, Any] | None = None,
 ) -> Page[Any]:
-    """One page of `query` ordered by `keyset`: ORM entities, or rows if `entities` is False."""
+    """One page of `query` (its bind parameters' values: `params`) ordered by `keyset`: ORM
+    entities, or rows if `entities` is False."""
     size = page_size(first)
-    paged = query
-    if after:
-        paged = paged.where(keyset.after(after))
-    paged = paged.order_by(*keyset.order_by()).limit(size + 1)
+    values = {**(params or {}), **(keyset.after_values(after) if after else {})}
+    values["limit"] = size + 1
     async with db.read() as session:
-        result = await session.execute(paged)
+        result = await session.execute(keyset.paged(query, bool(after)), values)
         rows = list(result.scalars() if entities else result)
     has_next = len(rows) > size
     rows = rows[:size]
-    return Page(rows, keyset.cursor, has_next, counter(db, query))
+    return Page(rows, keyset.cursor, has_next, counter(db, query, params))
 
 
 def child_page(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences, ids, layouts
@@ -19,7 +18,7 @@ from domain.uow import UnitOfWork
 
 async def for_viewer(session: AsyncSession, matched: Matched, entity: LayoutEntity) -> list[Layout]:
     """One layout per record type this viewer may use (staff, API keys: every layout)."""
-    rows = await session.scalars(select(Layout).where(Layout.entity == entity.value))
+    rows = await session.scalars(layouts.of_entity(entity))
     return layouts.choose(rows, None if matched is None else lambda a: audiences.admits(matched, a))
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences, portal
@@ -42,10 +43,32 @@ def _with_audience(model: Any) -> Select[Any]:
     return select(model, Audience).outerjoin(Audience, Audience.id == model.audience_id)
 
 
-async def _listing(session: AsyncSession, query: Select[Any], matched: Matched) -> Listing[Any]:
+# Built once (per audience set where SQL decides): see domain.statements.
+_NAVIGATION = _with_audience(NavTab).order_by(NavTab.position, NavTab.key)
+_FORMS = _with_audience(Form).order_by(Form.key)
+_TIPS = _with_audience(CoachTip).order_by(CoachTip.key)
+_STAGE_TIPS = _TIPS.where(or_(CoachTip.stage.is_(None), CoachTip.stage == bindparam("stage")))
+
+
+@lru_cache(maxsize=512)
+def _homepage(matched: Matched) -> Select[Any]:
+    return (
+        _with_audience(PortalPage)
+        .where(audiences.admitted(matched, PortalPage.audience_id))
+        .order_by(PortalPage.priority.desc(), PortalPage.key)
+        .limit(1)
+    )
+
+
+async def _listing(
+    session: AsyncSession,
+    query: Select[Any],
+    matched: Matched,
+    params: Mapping[str, Any] | None = None,
+) -> Listing[Any]:
     """The rows of `query` whose audience admits the viewer, in the query's order."""
     rows, specs = [], {}
-    for row, audience in await session.execute(query):
+    for row, audience in await session.execute(query, params):
         if audiences.admits(matched, row.audience_id):
             rows.append(row)
             if audience is not None:
@@ -55,38 +78,30 @@ async def _listing(session: AsyncSession, query: Select[Any], matched: Matched) 
 
 async def navigation(session: AsyncSession, matched: Matched) -> Listing[NavTab]:
     """The tabs this viewer sees, by order then key."""
-    query = _with_audience(NavTab).order_by(NavTab.position, NavTab.key)
-    return await _listing(session, query, matched)
+    return await _listing(session, _NAVIGATION, matched)
 
 
 async def homepage(session: AsyncSession, matched: Matched) -> Listing[PortalPage]:
     """The highest-priority page this viewer's audiences admit (ties: by key)."""
-    query = (
-        _with_audience(PortalPage)
-        .where(audiences.admitted(matched, PortalPage.audience_id))
-        .order_by(PortalPage.priority.desc(), PortalPage.key)
-        .limit(1)
-    )
-    return await _listing(session, query, matched)
+    return await _listing(session, _homepage(matched), matched)
 
 
 async def forms(session: AsyncSession, matched: Matched) -> Listing[Form]:
     """The forms this viewer may submit (staff and API keys: every form), by key."""
-    return await _listing(session, _with_audience(Form).order_by(Form.key), matched)
+    return await _listing(session, _FORMS, matched)
 
 
 async def coach_tips(
     session: AsyncSession, matched: Matched, stage: str | None
 ) -> Listing[CoachTip]:
     """Tips for `stage` and for every stage (no stage: every tip this viewer may see), by key."""
-    query = _with_audience(CoachTip).order_by(CoachTip.key)
-    if stage is not None:
-        if stage not in DEAL_STAGES:
-            raise InvalidArgument(
-                f"`stage` is a deal stage, one of {list(DEAL_STAGES)}; got {stage!r}.", "stage"
-            )
-        query = query.where(or_(CoachTip.stage.is_(None), CoachTip.stage == stage))
-    return await _listing(session, query, matched)
+    if stage is None:
+        return await _listing(session, _TIPS, matched)
+    if stage not in DEAL_STAGES:
+        raise InvalidArgument(
+            f"`stage` is a deal stage, one of {list(DEAL_STAGES)}; got {stage!r}.", "stage"
+        )
+    return await _listing(session, _STAGE_TIPS, matched, {"stage": stage})
 
 
 # ---------------------------------------------------------------- configuration
