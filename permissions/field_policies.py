@@ -57,6 +57,8 @@ def _guard(key: str, resolve: Callable[..., Any], empty: Any) -> Callable[..., A
             return [] if isinstance(empty, list) else ({} if isinstance(empty, dict) else empty)
         return resolve(source, info, **kwargs)
 
+    # Tracing skips plain attribute reads; a guard around one is one too.
+    guarded._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
     return guarded
 
 
