@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -161,17 +161,19 @@ async def access_version(session: AsyncSession) -> versions.Stamp:
     return await versions.read(session, versions.ACCESS)
 
 
-MAX_MEMOISED = 256
-_by_access_version: dict[tuple[str, str, versions.Stamp], Any] = {}
+MAX_MEMOISED = 1024
+_by_access_version: dict[tuple[str, Hashable, versions.Stamp], Any] = {}
 
 
 async def per_access_version(
-    session: AsyncSession, name: str, load: Callable[[AsyncSession], Awaitable[T]]
+    session: AsyncSession, name: Hashable, load: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
     """`load(session)`, memoised per access version: configuration that every data change
-    consults (which certifications an audience awards, which courses enrol by audience) is
-    read once per version instead of on every change. Whatever changes such configuration
-    bumps the access version in the same transaction."""
+    consults (which certifications an audience awards, which courses enrol by audience), and
+    what follows from configuration alone (how many assets an audience set sees), is read
+    once per version instead of every time. Whatever changes such configuration bumps the
+    access version in the same transaction; the stamp is read before `load` runs, so a
+    value is never kept under a stamp older than what it saw."""
     stamp = await access_version(session)
     key = (str(session.get_bind().engine.url), name, stamp)
     if key in _by_access_version:

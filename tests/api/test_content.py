@@ -379,3 +379,50 @@ async def test_a_segment_an_asset_folder_audience_names_cannot_be_deleted(api: A
     (error,) = response.data["deleteSegment"]["errors"]
     assert error["code"] == "SEGMENT_IN_USE"
     assert "asset folder Price sheets" in error["message"]
+
+
+UPDATE_ASSET = """
+mutation($id: ID!, $folderId: ID, $audience: AudienceInput) {
+  updateAsset(id: $id, folderId: $folderId, audience: $audience) {
+    id errors { path code message } } }
+"""
+DELETE_ASSET = "mutation($id: ID!) { deleteAsset(id: $id) { deleted errors { code } } }"
+
+
+async def test_the_asset_total_follows_every_change_to_assets_folders_and_audiences(
+    api: Api,
+) -> None:
+    # given: the total is remembered per access version and audience set once counted
+    admin, _ = await api.staff()
+    await create_segment(api, admin, "gold", GOLD)
+    await create_segment(api, admin, "emea", EMEA)
+    viewer, _ = await api.contact(await api.partner(tier="GOLD", region="APAC"))
+
+    async def total() -> int:
+        response = await api.gql(ASSETS, {}, token=viewer)
+        assert response.errors == [], response.errors
+        return int(response.data["assets"]["totalCount"])
+
+    link = {"kind": "LINK", "url": "https://cdn.example.com/a"}
+    assert await total() == 0
+    # when / then: each change shows in the next answer
+    first = await _ok(api, CREATE_ASSET, {"title": "A", **link}, admin)
+    await _ok(
+        api, CREATE_ASSET, {"title": "B", **link, "audience": {"anySegments": ["gold"]}}, admin
+    )
+    assert await total() == 2
+    emea = await _ok(
+        api, CREATE_FOLDER, {"name": "EMEA", "audience": {"anySegments": ["emea"]}}, admin
+    )
+    await _ok(api, UPDATE_ASSET, {"id": first, "folderId": emea}, admin)
+    assert await total() == 1
+    await _ok(api, UPDATE_FOLDER, {"id": emea, "audience": {"anySegments": ["gold"]}}, admin)
+    assert await total() == 2
+    await _ok(api, UPDATE_ASSET, {"id": first, "audience": {"anySegments": ["emea"]}}, admin)
+    assert await total() == 1
+    deleted = await api.gql(DELETE_ASSET, {"id": first}, token=admin)
+    assert deleted.data["deleteAsset"] == {"deleted": True, "errors": []}
+    assert await total() == 1
+    # and a folder's own total is its own
+    in_folder = await api.gql(ASSETS, {"folderId": emea}, token=viewer)
+    assert in_folder.data["assets"]["totalCount"] == 0
