@@ -1,13 +1,14 @@
 """CPU per request of the serving path, in-process, and where it goes.
 
-    python -m bench.profile_request --database sqlite|postgresql [--requests 300]
-                                    [--workload W2] [--profile]
+    python -m bench.profile_request --database sqlite|postgresql [--dataset demo|serving]
+                                    [--requests 300] [--workload W2] [--profile]
 
 The real application (`server.app.create_app`, every middleware, the shipped settings
-but for the password cost) on a freshly seeded demo database, called through
-httpx's ASGI transport: no sockets and no HTTP parsing, so the figure is the
-application's own cost per request. The same documents as `bench.serving`'s workloads,
-one request after another; CPU time is the process's (`time.process_time`, which on
+but for the password cost) on `bench.serving`'s dataset (`demo`: the demo programme with
+the workloads' additions; `serving`: with 50,000 partners beside it, built once and kept),
+called through httpx's ASGI transport: no sockets and no HTTP parsing, so the figure is
+the application's own cost per request. `bench.serving`'s workloads, one request after
+another; CPU time is the process's (`time.process_time`, which on
 PostgreSQL leaves out the database server's). `--profile` prints a pyinstrument profile of
 the chosen workload instead of timing all of them.
 """
@@ -24,59 +25,19 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from bench.live import demo_database
+from bench import serving, serving_data
 from bench.support import record, run
 from domain import direct
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
-STAFF = ("admin@partnerscope.example.com", "demo-admin-2026")
-CONTACT = ("admin@northwind-systems.example.com", "demo-partner-2026")
-
-WORKLOADS: dict[str, tuple[tuple[str, str], str]] = {
-    "W1": (
-        STAFF,
-        "query W1 { partners(first: 100) { totalCount"
-        " edges { node { id name type tier region phase country externalId } } } }",
-    ),
-    "W2": (
-        CONTACT,
-        "query W2 { viewer { id name email contactRole partner { id name type tier"
-        " region phase country joinedAt verticals externalId contacts(first: 20) {"
-        " edges { node { id name email role title } } } } } }",
-    ),
-    "W3": (
-        STAFF,
-        "query W3($id: ID!) { partner(id: $id) { id name tier contacts(first: 20) {"
-        " edges { node { id name email role title } } } } }",
-    ),
-    "home": (
-        CONTACT,
-        "query Home { viewer { navigation { key label path } homepage { key title body }"
-        " capabilities { registerDeal createQuote } segments { key } }"
-        " announcements(first: 10) { edges { node { id title } } }"
-        " assets(first: 20) { edges { node { id title } } } }",
-    ),
-    "deals": (
-        CONTACT,
-        "query Deals { deals(first: 50) { totalCount edges { node { id customerName amount"
-        " stage closeDate } } } }",
-    ),
-}
+PRINCIPALS = {"staff": serving_data.STAFF, "contact": serving_data.CONTACT}
+WORKLOADS = {workload.key: workload for workload in serving.WORKLOADS}
 
 
 async def _token(http: httpx.AsyncClient, who: tuple[str, str]) -> str:
     variables = dict(zip("ep", who, strict=True))
     answer = (await http.post("/graphql", json={"query": LOGIN, "variables": variables})).json()
     return str(answer["data"]["login"]["token"])
-
-
-async def _variables(http: httpx.AsyncClient, token: str) -> dict[str, Any]:
-    answer = await http.post(
-        "/graphql",
-        json={"query": "{ partners(first: 1) { edges { node { id } } } }"},
-        headers={"authorization": f"Bearer {token}"},
-    )
-    return {"id": answer.json()["data"]["partners"]["edges"][0]["node"]["id"]}
 
 
 def _count_database_work(engine: Any) -> Counter[str]:
@@ -91,8 +52,8 @@ def _count_database_work(engine: Any) -> Counter[str]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = await demo_database(args.database, "profile_request")
-    os.environ["PARTNERSCOPE_DATABASE_URL"] = url
+    data = await serving_data.prepare(args.database, args.dataset == "demo", False)
+    os.environ["PARTNERSCOPE_DATABASE_URL"] = data.url
     os.environ.setdefault("PARTNERSCOPE_SECRET_KEY", "bench-profile-request-signing-key-0123456789")
     os.environ["PARTNERSCOPE_RECOMPUTE_INTERVAL_SECONDS"] = "0"
     from server.app import create_app
@@ -102,14 +63,13 @@ async def main(args: argparse.Namespace) -> None:
         counts = _count_database_work(app.state.runtime.db.engine)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            tokens = {who: await _token(http, who) for who in (STAFF, CONTACT)}
-            variables = await _variables(http, tokens[STAFF])
+            tokens = {who: await _token(http, PRINCIPALS[who]) for who in PRINCIPALS}
             chosen = [args.workload] if args.workload else list(WORKLOADS)
             figures: dict[str, Any] = {}
             for name in chosen:
-                who, query = WORKLOADS[name]
-                body = {"query": query, "variables": variables if "$id" in query else {}}
-                headers = {"authorization": f"Bearer {tokens[who]}"}
+                workload = WORKLOADS[name]
+                body = {"query": workload.document, "variables": workload.variables(data)}
+                headers = {"authorization": f"Bearer {tokens[workload.principal]}"}
 
                 async def one(
                     body: dict[str, Any] = body, headers: dict[str, str] = headers, name: str = name
@@ -157,13 +117,19 @@ async def main(args: argparse.Namespace) -> None:
             "request-cpu-in-process",
             args.database,
             figures,
-            {"transport": "httpx.ASGITransport", "dataset": "demo", "label": args.record},
+            {"transport": "httpx.ASGITransport", "dataset": args.dataset, "label": args.record},
         )
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--dataset",
+        choices=["demo", "serving"],
+        default="demo",
+        help="bench.serving's datasets: `--quick`'s or the full one (built once, kept)",
+    )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--workload", choices=list(WORKLOADS))
     parser.add_argument("--profile", action="store_true")

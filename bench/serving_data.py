@@ -103,6 +103,7 @@ async def prepare(kind: str, quick: bool, fresh: bool) -> Dataset:
             await db.refresh_statistics(full=True)
         finally:
             await db.dispose()
+        marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(datetime.now(UTC).isoformat() + "\n")
         print(f"{name} dataset built in {time.perf_counter() - started:.0f} s")
     return await describe(kind, name, _url(kind, name))
