@@ -228,7 +228,8 @@ async def recompute(
     join of the rule's matches with the stored members on PostgreSQL. Otherwise the rule's
     matches go to a scratch table first (the rule runs alone, so the database can push
     partner conditions below the join), the lists apply to it as separate statements, and
-    joiners and leavers are each found with one anti-join.
+    joiners and leavers are each found with one anti-join (leavers only when two counts say
+    some exist). A segment where nobody moves stops after its diff.
     """
     now = now or utcnow()
 
@@ -244,8 +245,8 @@ async def recompute(
         await _scratch(session)
         if not await _moves_by_full_join(session, segment, now, in_range):
             return 0, 0
-    else:
-        await _moves_by_anti_joins(session, segment, now, subjects, in_range)
+    elif not await _moves_by_anti_joins(session, segment, now, subjects, in_range):
+        return 0, 0
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
     event_columns = ["segment_id", "subject_id", "change", "cause", "at"]
     # DML answers a CursorResult (with rowcount); session.execute() is typed for any statement.
@@ -292,15 +293,34 @@ async def _moves_by_anti_joins(
     now: datetime,
     subjects: tuple[int, int] | None,
     in_range: Callable[[Any], Any],
-) -> None:
-    """Joiners and leavers through the scratch table of matches (lists apply to it)."""
+) -> bool:
+    """Joiners and leavers through the scratch table of matches (lists apply to it); False:
+    nobody moves.
+
+    Leavers are looked for only when there are some: every match is a member or a joiner,
+    so members beyond (matches - joiners) are leavers, and two counts (the scratch table's
+    and the segment's members in range, along its key) say whether any exist. On a warm
+    recompute where nobody left, that skips probing every member against the matches.
+    """
     await fill_matching(session, segment, now, subjects)
     is_member = select(literal(1)).where(
         SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
     )
-    await session.execute(
-        insert(_joiners).from_select(["id"], select(_matching.c.id).where(~exists(is_member)))
+    joined = cast(
+        CursorResult[Any],
+        await session.execute(
+            insert(_joiners).from_select(["id"], select(_matching.c.id).where(~exists(is_member)))
+        ),
     )
+    matches = await session.scalar(select(func.count()).select_from(_matching)) or 0
+    members = await session.scalar(
+        select(func.count())
+        .select_from(SegmentMember)
+        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
+    )
+    joiners = joined.rowcount or 0
+    if (members or 0) <= matches - joiners:
+        return joiners > 0  # every member still matches
     still = select(literal(1)).where(_matching.c.id == SegmentMember.subject_id)
     await session.execute(
         insert(_leavers).from_select(
@@ -312,6 +332,7 @@ async def _moves_by_anti_joins(
             ),
         )
     )
+    return True
 
 
 async def recompute_many(

@@ -224,3 +224,39 @@ async def test_a_full_recompute_repairs_memberships_changed_behind_the_engines_b
     # then
     assert report.joined == 1
     assert (await _events(db, "gold"))[-1] == (partner.id, "JOINED", "TIME")
+
+
+@pytest.mark.parametrize("with_lists", [False, True], ids=["rule only", "with an include list"])
+async def test_a_full_recompute_finds_a_joiner_and_a_leaver_even_when_the_counts_agree(
+    db: Database, with_lists: bool
+) -> None:
+    # given: two Gold members and a Silver partner; then, behind the engine's back, one
+    # Gold member's row is gone and the Silver partner has one (still two members)
+    gold_a, gold_b = await _partner(db, tier="GOLD"), await _partner(db, tier="GOLD")
+    silver = await _partner(db, tier="SILVER")
+    await _segment(db, "gold", "PARTNER", {"field": "partner.tier", "op": "eq", "value": "GOLD"})
+    async with db.write() as session:
+        segment = await session.scalar(select(models.Segment).where(models.Segment.key == "gold"))
+        assert segment is not None
+        if with_lists:  # lists take the scratch-table path on every database
+            session.add(
+                models.SegmentOverride(segment_id=segment.id, kind="INCLUDE", subject_id=gold_b.id)
+            )
+        await session.execute(
+            models.SegmentMember.__table__.delete().where(
+                models.SegmentMember.subject_id == gold_a.id
+            )
+        )
+        session.add(
+            models.SegmentMember(segment_id=segment.id, subject_id=silver.id, since=utcnow())
+        )
+    # when
+    report = await schedule.recompute(db)
+    again = await schedule.recompute(db)
+    # then
+    assert (report.joined, report.left) == (1, 1)
+    assert (await _events(db, "gold"))[-2:] == [
+        (gold_a.id, "JOINED", "TIME"),
+        (silver.id, "LEFT", "TIME"),
+    ]
+    assert (again.joined, again.left) == (0, 0)
