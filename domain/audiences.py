@@ -334,6 +334,23 @@ async def used_by(session: AsyncSession, segment_key: str) -> list[str]:
 Matched = frozenset[int] | None
 
 
+async def configured(
+    session: AsyncSession, name: Hashable, load: Callable[[AsyncSession], Awaitable[list[Any]]]
+) -> list[Any]:
+    """Configuration rows (`load(session)`, ORM objects) memoised per access version under
+    `name` (say, what a kind of row and an audience set make): every change to portal
+    configuration bumps that version. The rows are detached from the session that read them,
+    so they outlive it unchanged; nobody may change them (a write loads its own)."""
+
+    async def detached(session: AsyncSession) -> list[Any]:
+        rows = await load(session)
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+    return await per_access_version(session, name, detached)
+
+
 def admits(matched: Matched, audience_id: int | None) -> bool:
     """Whether a row gated by `audience_id` (None: every contact) is for this viewer."""
     return matched is None or audience_id is None or audience_id in matched

@@ -57,6 +57,12 @@ def _seen(session: AsyncSession) -> _Seen:
     return seen
 
 
+def saw(session: AsyncSession, row: int, stamp: Stamp) -> None:
+    """Record a stamp this transaction read along with other things (the signed-in contact's
+    statement brings the access stamp): later reads answer it without a statement."""
+    _seen(session).stamps.setdefault(row, stamp)
+
+
 async def read(session: AsyncSession, row: int, *, share: bool = False) -> Stamp:
     """The current stamp; `share` also takes the row's share lock (PostgreSQL).
 

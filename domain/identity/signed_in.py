@@ -105,6 +105,7 @@ async def load(session: AsyncSession, contact_id: int) -> SignedInContact | None
         if first.version is not None
         else versions.Stamp(0, 0)
     )
+    versions.saw(session, versions.ACCESS, stamp)
     segments = tuple(
         SegmentRefValue(r.segment_key, r.segment_name, r.segment_subject)
         for r in rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences, content, courses, ids
@@ -56,10 +56,16 @@ async def enrollments_of(session: AsyncSession, principal: Principal) -> list[En
     """A contact's own enrolments, oldest first (staff and API keys have none)."""
     if not principal.is_contact:
         return []
-    rows = await session.scalars(
-        select(Enrollment).where(Enrollment.contact_id == principal.id).order_by(Enrollment.id)
-    )
+    rows = await session.scalars(_OWN_ENROLLMENTS, {"contact_id": principal.id})
     return list(rows)
+
+
+# Built once (see domain.statements).
+_OWN_ENROLLMENTS = (
+    select(Enrollment)
+    .where(Enrollment.contact_id == bindparam("contact_id"))
+    .order_by(Enrollment.id)
+)
 
 
 # ---------------------------------------------------------------- configuring

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audiences, content, goals, ids
@@ -61,10 +62,18 @@ async def viewer_goals(
     """A contact's partner's value and attainment on each goal its audiences admit."""
     if not principal.is_contact or principal.partner_id is None:
         return []
-    admitted = await session.scalars(
-        select(Goal).where(audiences.admitted(matched, Goal.audience_id)).order_by(*GOAL_ORDER)
-    )
-    return await goals.values_for_partner(session, list(admitted), principal.partner_id)
+    admitted = await audiences.configured(session, ("goals", matched), partial(_goals, matched))
+    return await goals.values_for_partner(session, admitted, principal.partner_id)
+
+
+async def _goals(matched: Matched, session: AsyncSession) -> list[Goal]:
+    return list(await session.scalars(_admitted_goals(matched)))
+
+
+@lru_cache(maxsize=512)
+def _admitted_goals(matched: Matched) -> Select[Any]:
+    # Built once per audience set (see domain.statements).
+    return select(Goal).where(audiences.admitted(matched, Goal.audience_id)).order_by(*GOAL_ORDER)
 
 
 # ---------------------------------------------------------------- writes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +18,15 @@ from domain.uow import UnitOfWork
 
 
 async def for_viewer(session: AsyncSession, matched: Matched, entity: LayoutEntity) -> list[Layout]:
-    """One layout per record type this viewer may use (staff, API keys: every layout)."""
-    rows = await session.scalars(layouts.of_entity(entity))
-    return layouts.choose(rows, None if matched is None else lambda a: audiences.admits(matched, a))
+    """One layout per record type this viewer may use (staff, API keys: every layout), read
+    once per access version and audience set."""
+
+    async def load(session: AsyncSession) -> list[Layout]:
+        rows = await session.scalars(layouts.of_entity(entity))
+        admits = None if matched is None else partial(audiences.admits, matched)
+        return layouts.choose(rows, admits)
+
+    return await audiences.configured(session, ("layouts", entity, matched), load)
 
 
 async def chosen(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, bindparam, or_, select
@@ -66,10 +66,21 @@ async def _listing(
     matched: Matched,
     params: Mapping[str, Any] | None = None,
 ) -> Listing[Any]:
-    """The rows of `query` whose audience admits the viewer, in the query's order."""
+    """The rows of `query` whose audience admits the viewer, in the query's order: read once
+    per access version (every change to portal configuration bumps it) and audience set."""
+    key = ("portal", query, matched, tuple(sorted((params or {}).items())))
+    return await audiences.per_access_version(
+        session, key, partial(_admitted, query=query, matched=matched, params=params)
+    )
+
+
+async def _admitted(
+    session: AsyncSession, query: Select[Any], matched: Matched, params: Mapping[str, Any] | None
+) -> Listing[Any]:
     rows, specs = [], {}
     for row, audience in await session.execute(query, params):
         if audiences.admits(matched, row.audience_id):
+            session.expunge(row)  # memoised: see audiences.configured
             rows.append(row)
             if audience is not None:
                 specs[audience.id] = AudienceSpec.of(audience)
