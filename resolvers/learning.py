@@ -28,7 +28,10 @@ async def course(info: Info, course_id: str) -> models.Course | None:
 async def enrollments(info: Info) -> list[models.Enrollment]:
     principal = info.context.require_principal()
     async with info.context.db.read() as session:
-        return await courses.enrollments_of(session, principal)
+        found = await courses.enrollments_of(session, principal)
+    # Each enrolment's `course` comes from the same statement, not another.
+    info.context.loaders.course_by_id.prime_many({c.id: c for _, c in found})
+    return [enrollment for enrollment, _ in found]
 
 
 async def certification_definitions(info: Info) -> list[models.Certification]:

@@ -52,17 +52,21 @@ async def find_course(session: AsyncSession, matched: Matched, course_id: str) -
     )
 
 
-async def enrollments_of(session: AsyncSession, principal: Principal) -> list[Enrollment]:
-    """A contact's own enrolments, oldest first (staff and API keys have none)."""
+async def enrollments_of(
+    session: AsyncSession, principal: Principal
+) -> list[tuple[Enrollment, Course]]:
+    """A contact's own enrolments with their courses (one statement), oldest first (staff
+    and API keys have none)."""
     if not principal.is_contact:
         return []
-    rows = await session.scalars(_OWN_ENROLLMENTS, {"contact_id": principal.id})
-    return list(rows)
+    rows = await session.execute(_OWN_ENROLLMENTS, {"contact_id": principal.id})
+    return [(enrollment, course) for enrollment, course in rows]
 
 
 # Built once (see domain.statements).
 _OWN_ENROLLMENTS = (
-    select(Enrollment)
+    select(Enrollment, Course)
+    .join(Course, Course.id == Enrollment.course_id)
     .where(Enrollment.contact_id == bindparam("contact_id"))
     .order_by(Enrollment.id)
 )
