@@ -34,7 +34,6 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import insert, select
-from strawberry.tools import merge_types
 
 from bench.support import record
 from domain import migrate
@@ -49,12 +48,9 @@ from domain.partners import create_partner
 from domain.policies import set_field_policy
 from domain.principal import ContactRole, ContactStatus, Principal, PrincipalKind
 from permissions.authenticate import Authentication
-from permissions.field_policies import HiddenFields
 from permissions.viewer import ViewerAccess, load_viewer
 from resolvers.context import Context, Runtime
-from schema.build import MUTATIONS, QUERIES, PartnerScopeSchema, build_schema
-from schema.documents import DocumentGuard
-from schema.scalars import SCALAR_OVERRIDES
+from schema.build import build_schema
 
 DEALS = 500
 PAGE = 100
@@ -64,14 +60,7 @@ TARGET = 1.05
 
 def unguarded_schema() -> strawberry.Schema:
     """The served schema without field guards (what `build_schema` builds, minus `govern`)."""
-    schema = PartnerScopeSchema(
-        query=merge_types("Query", QUERIES),
-        mutation=merge_types("Mutation", MUTATIONS),
-        extensions=[DocumentGuard, HiddenFields],
-        scalar_overrides=SCALAR_OVERRIDES,
-    )
-    schema.hideable_fields = {}
-    return schema
+    return build_schema(guarded=False)
 
 
 async def _programme(db: Database) -> tuple[dict[str, Principal], list[int]]:

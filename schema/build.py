@@ -82,7 +82,9 @@ class PartnerScopeSchema(strawberry.Schema):
             apply_error_policy(error, context)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, guarded: bool = True) -> strawberry.Schema:
+    """The served schema; `guarded` False leaves field policies' guards out (bench/guards.py
+    measures what they cost against that twin)."""
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
     schema = PartnerScopeSchema(
@@ -95,7 +97,8 @@ def build_schema() -> strawberry.Schema:
     )
     _plain_fields(schema._schema)
     _plain_ids(schema._schema)
-    schema.hideable_fields = govern(schema._schema)  # guards wrap the plain resolvers too
+    # Guards wrap the plain resolvers too.
+    schema.hideable_fields = govern(schema._schema) if guarded else {}
     leaf_readers(schema._schema, schema.hideable_fields)
     return schema
 

@@ -9,8 +9,8 @@ plain attribute reads and ids of schema.build, field policies' guards included) 
 reader here; `execute_fields` answers them itself, reading and coercing each value, and
 hands the object's other fields to graphql-core, merging both in the selection's order.
 Anything unusual (an exception, null in a non-null field, a value the scalar refuses, a
-field a policy hides from this viewer, middleware such as tracing) goes the regular way,
-which also reports errors exactly as graphql-core does.
+required field a policy hides from this viewer, middleware such as tracing) goes the
+regular way, which also reports errors exactly as graphql-core does.
 """
 
 from __future__ import annotations
@@ -107,7 +107,12 @@ class PartnerScopeExecution(StrawberryGraphQLCoreExecutionContext):
     def _short(self, short: tuple[Any, Any, bool, str | None], source: Any) -> Any:
         read, leaf, nullable, key = short
         if key is not None and key in self.context_value.hidden_fields:
-            return _REGULAR  # hidden: its guard answers (and names it in the extensions)
+            if not nullable:
+                return _REGULAR  # a hidden required JSON object: its guard answers {}
+            # What its guard (permissions.field_policies) answers: null, named once in
+            # the response's extensions.
+            self.context_value.hidden_seen.add(key)
+            return None
         try:
             value = read(source)
             if value is None:
