@@ -171,6 +171,37 @@ async def _moves_by_full_join(
     return True
 
 
+async def _nobody_moves(
+    session: AsyncSession,
+    segment: CompiledSegment,
+    now: datetime,
+    in_range: Callable[[Any], Any],
+) -> bool:
+    """Whether the rule's matches are exactly the stored members, from one pass over the
+    matches (each looked up among the members by key) and a count of the members: nothing
+    is written. Where the database has no cheap full join (SQLite), this settles the usual
+    case of a scheduled or warm recompute before any match goes to a scratch table."""
+    rule = _rule_matches(session, segment, now, in_range).subquery("rule")
+    is_member = select(literal(1)).where(
+        SegmentMember.segment_id == segment.id, SegmentMember.subject_id == rule.c[0]
+    )
+    matches, joiners = (
+        await session.execute(
+            select(
+                func.count(), func.coalesce(func.sum(case((~exists(is_member), 1), else_=0)), 0)
+            ).select_from(rule)
+        )
+    ).one()
+    if joiners:
+        return False
+    members = await session.scalar(
+        select(func.count())
+        .select_from(SegmentMember)
+        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
+    )
+    return bool(members == matches)
+
+
 async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
     kinds = await session.scalars(
         select(SegmentOverride.kind).where(SegmentOverride.segment_id == segment_id).distinct()
@@ -229,7 +260,8 @@ async def recompute(
     matches go to a scratch table first (the rule runs alone, so the database can push
     partner conditions below the join), the lists apply to it as separate statements, and
     joiners and leavers are each found with one anti-join (leavers only when two counts say
-    some exist). A segment where nobody moves stops after its diff.
+    some exist); on SQLite a segment without lists first checks in one pass, writing
+    nothing, whether anybody moves at all. A segment where nobody moves stops there.
     """
     now = now or utcnow()
 
@@ -245,7 +277,9 @@ async def recompute(
         await _scratch(session)
         if not await _moves_by_full_join(session, segment, now, in_range):
             return 0, 0
-    elif not await _moves_by_anti_joins(session, segment, now, subjects, in_range):
+    elif (
+        plain and await _nobody_moves(session, segment, now, in_range)
+    ) or not await _moves_by_anti_joins(session, segment, now, subjects, in_range):
         return 0, 0
     sid, at, why = literal(segment.id), literal(now, UTCDateTime()), literal(cause.value)
     event_columns = ["segment_id", "subject_id", "change", "cause", "at"]
