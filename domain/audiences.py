@@ -186,6 +186,12 @@ async def per_access_version(
     return value
 
 
+def forget_memoised() -> None:
+    """Drop what `per_access_version` kept (a database reset behind the process's back
+    rewinds the version: tests)."""
+    _by_access_version.clear()
+
+
 async def bump_access_version(session: AsyncSession) -> None:
     """Call in any transaction that changes audiences or policies (cached decisions expire)."""
     await versions.bump(session, versions.ACCESS)

@@ -71,6 +71,7 @@ def forget_cached_decisions() -> None:
     """Drop memoised decisions (tests that reset the database behind our back)."""
     _snapshots.clear()
     _decisions.clear()
+    audiences.forget_memoised()
 
 
 async def contact_segments(session: AsyncSession, principal: Principal) -> list[SegmentRefValue]:

@@ -19,8 +19,8 @@ from domain.clock import utcnow
 from domain.db import Database
 from domain.models import PartnerMetrics, SegmentMember
 from domain.segments import facts as load
+from domain.segments.diff import fill_matching
 from domain.segments.index import load_index
-from domain.segments.recompute import fill_matching
 
 SAMPLE = 5  # ids shown per disagreement
 
