@@ -37,6 +37,9 @@ class Recorder(Protocol):
     def sign_in_throttled(self, flow: str) -> None:
         """A sign-in (`login`) or invitation (`invitation`) was refused by the throttle."""
 
+    def mutation_errors(self, mutation: str, code: str, count: int) -> None:
+        """`mutation` answered `count` problems of `code` in its payload's errors."""
+
 
 class _Nothing:
     def membership_moves(self, cause: str, change: str, count: int) -> None:
@@ -49,6 +52,9 @@ class _Nothing:
         return None
 
     def sign_in_throttled(self, flow: str) -> None:
+        return None
+
+    def mutation_errors(self, mutation: str, code: str, count: int) -> None:
         return None
 
 
@@ -75,6 +81,12 @@ def recorder() -> Recorder:
 
 def enabled() -> bool:
     return _recorder is not NOTHING
+
+
+def count_mutation_errors(mutation: str, codes: list[str]) -> None:
+    """A mutation wrote nothing and answered these problems (one code per problem)."""
+    for code, count in Counter(codes).items():
+        _recorder.mutation_errors(mutation, code, count)
 
 
 def count_moves(session: AsyncSession, cause: str, change: str, count: int) -> None:

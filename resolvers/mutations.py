@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from domain import telemetry
 from domain.errors import DomainError, Problem
 from domain.uow import perform
 from resolvers.context import Info
@@ -34,5 +35,6 @@ async def run(
             ctx.db, ctx.principal, info.field_name, lambda uow: service(uow, *args, **kwargs)
         )
     except DomainError as exc:
+        telemetry.count_mutation_errors(info.field_name, [p.code.value for p in exc.problems])
         return Result(None, exc.problems, exc)
     return Result(value, [])

@@ -92,6 +92,12 @@ SCHEDULED_SECONDS = Histogram(
     "The periodic re-evaluation of time-based metrics and segments, when this worker ran it.",
     buckets=RECOMPUTE_BUCKETS,
 )
+MUTATION_ERRORS = Counter(
+    "partnerscope_mutation_errors",
+    "Problems mutations answered in their payload's errors (nothing written), by mutation "
+    "and code (INVALID_VALUE, REQUIRED, NOT_FOUND, DUPLICATE...).",
+    ["mutation", "code"],
+)
 SIGN_IN_THROTTLED = Counter(
     "partnerscope_sign_in_throttled",
     "Sign-ins (login) and invitation redemptions (invitation) refused by the throttle.",
@@ -113,6 +119,9 @@ class PrometheusRecorder:
 
     def sign_in_throttled(self, flow: str) -> None:
         SIGN_IN_THROTTLED.labels(flow).inc()
+
+    def mutation_errors(self, mutation: str, code: str, count: int) -> None:
+        MUTATION_ERRORS.labels(mutation, code).inc(count)
 
 
 _operations: set[str] = set()

@@ -262,6 +262,9 @@ class Moves:
     def sign_in_throttled(self, flow: str) -> None:
         return None
 
+    def mutation_errors(self, mutation: str, code: str, count: int) -> None:
+        return None
+
 
 async def _count_then_fail(db: Database) -> None:
     async with db.write() as session:
@@ -323,3 +326,48 @@ async def test_metrics_are_open_without_a_token_and_gone_when_turned_off(
     assert open_scrape.headers["content-type"].startswith("text/plain")
     assert "partnerscope_requests_total" in open_scrape.text
     assert no_scrape.status_code == 404
+
+
+CREATE_PARTNER = """mutation($input: PartnerInput!) {
+  createPartner(input: $input) { partner { id } errors { path code } } }"""
+
+
+async def test_a_mutation_that_answers_problems_counts_each_by_code(api: Api) -> None:
+    # given
+    admin, _ = await api.staff()
+    invalid = sample(
+        "partnerscope_mutation_errors_total", mutation="createPartner", code="INVALID_VALUE"
+    )
+    required = sample(
+        "partnerscope_mutation_errors_total", mutation="createPartner", code="REQUIRED"
+    )
+    # when: one refused input with two problems of one kind and one of another, and one
+    # accepted input
+    refused = await api.gql(
+        CREATE_PARTNER,
+        {"input": {"name": " ", "type": "NOT_A_TYPE", "tier": "NOT_A_TIER", "region": "EMEA"}},
+        token=admin,
+    )
+    accepted = await api.gql(
+        CREATE_PARTNER,
+        {
+            "input": {
+                "name": "Counted Ltd",
+                "type": "MSP",
+                "tier": "GOLD",
+                "region": "EMEA",
+                "phase": "ACTIVE",
+            }
+        },
+        token=admin,
+    )
+    # then
+    codes = sorted(e["code"] for e in refused.data["createPartner"]["errors"])
+    assert accepted.data["createPartner"]["errors"] == []
+    assert codes == ["INVALID_VALUE", "INVALID_VALUE", "INVALID_VALUE", "REQUIRED"], codes
+    assert sample(
+        "partnerscope_mutation_errors_total", mutation="createPartner", code="INVALID_VALUE"
+    ) == invalid + codes.count("INVALID_VALUE")
+    assert sample(
+        "partnerscope_mutation_errors_total", mutation="createPartner", code="REQUIRED"
+    ) == required + codes.count("REQUIRED")
