@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import ids, models
 from domain.pagination import Page, after_id, child_page, page_size
-from domain.segments import service as engine
+from domain.segments import insight
 from domain.segments.readable import SUBJECT_TYPES, Subject
 from domain.services import segments as service
 from resolvers.context import Info
@@ -64,14 +64,14 @@ async def history(
     return child_page(rows, size, service.EVENT_ORDER, count)
 
 
-async def preview(info: Info, subject: Subject, rule: Any) -> engine.Preview:
+async def preview(info: Info, subject: Subject, rule: Any) -> insight.Preview:
     """A refused rule is a top-level error with the rule error's code (the error policy)."""
     principal = info.context.require_principal()
     async with info.context.db.read() as session:
         return await service.preview(session, principal, subject, rule)
 
 
-async def explain(info: Info, key: str, subject_id: str) -> engine.Explanation:
+async def explain(info: Info, key: str, subject_id: str) -> insight.Explanation:
     principal = info.context.require_principal()
     async with info.context.db.read() as session:
         return await service.explain(session, principal, key, subject_id)

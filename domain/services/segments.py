@@ -13,7 +13,7 @@ from domain.errors import NotFoundError
 from domain.models import MembershipEvent, Segment, SegmentMember
 from domain.pagination import Keyset
 from domain.principal import Principal
-from domain.segments import service
+from domain.segments import insight, service
 from domain.segments.readable import SUBJECT_TYPES, Subject
 from domain.uow import UnitOfWork
 
@@ -48,18 +48,18 @@ async def all_segments(session: AsyncSession) -> list[Segment]:
 
 async def preview(
     session: AsyncSession, principal: Principal, subject: Subject, rule: Any
-) -> service.Preview:
+) -> insight.Preview:
     """Who a rule selects now among the subjects the principal may see (DomainError: bad rule)."""
 
     def visible(subject_id: Any) -> Any:
         return visibility.members_readable(principal, subject.value, subject_id)
 
-    return await service.preview(session, subject, rule, visible)
+    return await insight.preview(session, subject, rule, visible)
 
 
 async def explain(
     session: AsyncSession, principal: Principal, key: str, subject_id: str
-) -> service.Explanation:
+) -> insight.Explanation:
     """Why a subject the principal may see is in a segment or not."""
     segment = await segment_by_key(session, key)
     found = segment.subject if segment is not None else None
@@ -72,7 +72,7 @@ async def explain(
             model.id == pk, visibility.members_readable(principal, found, model.id)
         )
     )
-    explanation = await service.explain_membership(session, key, pk) if seen and pk else None
+    explanation = await insight.explain_membership(session, key, pk) if seen and pk else None
     if explanation is None:
         raise NotFoundError(
             f"No {type_name.lower()} with id {subject_id!r}; segment {key!r} groups "
