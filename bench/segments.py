@@ -24,7 +24,8 @@ from domain.db import Database
 from domain.models import Contact, MembershipEvent, Partner, SegmentMember
 from domain.partners import update_partner
 from domain.segments.index import load_index
-from domain.segments.membership import Cause, ChangeSet, apply_changes
+from domain.segments.membership import ChangeSet, apply_changes
+from domain.segments.moves import Cause
 from domain.segments.recompute import recompute_many
 
 

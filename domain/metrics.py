@@ -20,7 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from domain.clock import utcnow
 from domain.models import Contact, ContactCertification, Enrollment, PartnerMetrics
 from domain.segments import facts as load
-from domain.segments.membership import Cause, ChangeSet, apply_changes
+from domain.segments.membership import ChangeSet, apply_changes
+from domain.segments.moves import Cause
 from domain.segments.readable import METRICS
 
 ENGAGEMENT_WINDOW = timedelta(days=30)

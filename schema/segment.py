@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from domain import ids, models
 from domain.segments import readable
-from domain.segments.membership import Cause
+from domain.segments.moves import Cause
 from resolvers import segments as resolve
 from resolvers.context import Info
 from schema.common import Connection, Node

@@ -22,7 +22,7 @@ from domain.models import Contact, MembershipEvent, Partner, SegmentMember
 from domain.models.base import UTCDateTime
 from domain.segments import diff, hooks
 from domain.segments.index import CompiledSegment, SegmentIndex, load_index, lock_catalogue
-from domain.segments.membership import Cause
+from domain.segments.moves import Cause
 from domain.segments.readable import Subject
 
 

@@ -23,7 +23,7 @@ from domain.locks import lock_partners
 from domain.models import Partner
 from domain.segments import facts as load
 from domain.segments.index import load_index
-from domain.segments.membership import Cause
+from domain.segments.moves import Cause
 from domain.segments.recompute import recompute_in_chunks
 
 SCHEDULE_LOCK = 0x5053_4752  # PostgreSQL advisory lock id for the periodic run

@@ -26,7 +26,7 @@ from domain.principal import StaffRole
 from domain.segments import facts as load
 from domain.segments import rules
 from domain.segments.index import SegmentIndex, bump_version, load_index, lock_catalogue
-from domain.segments.membership import Cause
+from domain.segments.moves import Cause
 from domain.segments.readable import SUBJECT_TYPES, Subject
 from domain.segments.recompute import recompute_many
 

@@ -19,7 +19,7 @@ from domain.partners import create_partner
 from domain.principal import ContactRole, ContactStatus
 from domain.segments import facts
 from domain.segments.index import catalog_version
-from domain.segments.membership import Cause, Moves
+from domain.segments.moves import Cause, Moves
 
 NOW = datetime(2026, 5, 17, 9, 30, 15, 123456, tzinfo=UTC)
 
