@@ -79,9 +79,6 @@ class Keyset:
     columns: tuple[Any, ...]
     descending: bool = False
 
-    def order_by(self) -> list[Any]:
-        return list(self._order_by)
-
     @cached_property
     def _order_by(self) -> tuple[Any, ...]:
         # Built once: an ORM attribute's asc()/desc() is costly to build per request.

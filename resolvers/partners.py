@@ -22,21 +22,13 @@ async def partner(info: Info, id: str | None, external_id: str | None) -> models
         )
 
 
-# Partner fields a list can load as columns alone (None: the field needs only the id).
+# Partner fields a list can load as columns alone (None: the field needs only the id): the
+# input fields' columns, and the fields resolved from the id.
 PARTNER_COLUMNS: dict[str, str | None] = {
+    **partners.INPUT_COLUMNS,
+    "version": "version",
     "__typename": None,
     "id": None,
-    "externalId": "external_id",
-    "name": "name",
-    "type": "type",
-    "tier": "tier",
-    "region": "region",
-    "country": "country",
-    "phase": "phase",
-    "verticals": "verticals",
-    "joinedAt": "joined_at",
-    "attributes": "attributes",
-    "version": "version",
     "metrics": None,
     "contacts": None,
     "segments": None,

@@ -35,8 +35,8 @@ READ = "partnerscope-read"
 
 def leaf_readers(schema: GraphQLSchema, hideable: Mapping[str, list[str]]) -> None:
     """Give each scalar or enum field with a row reader its short path. A field a policy may
-    hide keeps its policy key: when the viewer's policies hide it, it goes the regular way,
-    through its guard (permissions.field_policies)."""
+    hide keeps its policy key, so the short path answers it as its guard would when the
+    viewer's policies hide it (permissions.field_policies)."""
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
@@ -44,7 +44,7 @@ def leaf_readers(schema: GraphQLSchema, hideable: Mapping[str, list[str]]) -> No
         for name, field in graphql_type.fields.items():
             read = field.extensions.get(READ)
             nullable = not isinstance(field.type, GraphQLNonNull)
-            leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            leaf = field.type if nullable else field.type.of_type
             if read is None or not is_leaf_type(leaf):
                 continue
             key = f"{graphql_type.name}.{name}" if name in hideable_here else None
