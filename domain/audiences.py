@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import and_, exists, false, literal, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -341,18 +341,22 @@ Matched = frozenset[int] | None
 
 
 async def configured(
-    session: AsyncSession, name: Hashable, load: Callable[[AsyncSession], Awaitable[list[Any]]]
-) -> list[Any]:
-    """Configuration rows (`load(session)`, ORM objects) memoised per access version under
-    `name` (say, what a kind of row and an audience set make): every change to portal
-    configuration bumps that version. The rows are detached from the session that read them,
-    so they outlive it unchanged; nobody may change them (a write loads its own)."""
+    session: AsyncSession,
+    name: Hashable,
+    load: Callable[[AsyncSession], Awaitable[T]],
+    rows: Callable[[T], Iterable[Any]] | None = None,
+) -> T:
+    """Configuration (`load(session)`: a list of ORM objects, or a value holding them that
+    `rows` lists) memoised per access version under `name` (say, what a kind of row and an audience
+    set make): every change to portal configuration bumps that version. The objects are
+    detached from the session that read them, so they outlive it unchanged; nobody may
+    change them (a write loads its own)."""
 
-    async def detached(session: AsyncSession) -> list[Any]:
-        rows = await load(session)
-        for row in rows:
+    async def detached(session: AsyncSession) -> T:
+        found = await load(session)
+        for row in rows(found) if rows is not None else cast(Iterable[Any], found):
             session.expunge(row)
-        return rows
+        return found
 
     return await per_access_version(session, name, detached)
 

@@ -93,6 +93,28 @@ def _rule_matches(
     )
 
 
+def _within(subjects: tuple[int, int] | None) -> Callable[[Any], Any]:
+    """SQL for "this subject id column is within `subjects`" (an inclusive range; None: any)."""
+
+    def in_range(column: Any) -> Any:
+        return column.between(*subjects) if subjects is not None else true()
+
+    return in_range
+
+
+async def _member_count(
+    session: AsyncSession, segment: CompiledSegment, in_range: Callable[[Any], Any]
+) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(SegmentMember)
+            .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
+        )
+        or 0
+    )
+
+
 def _full_join_diff(session: AsyncSession) -> bool:
     # PostgreSQL joins the two sides by hash. SQLite (3.39+) runs a full join of two
     # subqueries as a nested loop over the unindexed materialised members: quadratic.
@@ -189,12 +211,8 @@ async def _nobody_moves(
     ).one()
     if joiners:
         return False
-    members = await session.scalar(
-        select(func.count())
-        .select_from(SegmentMember)
-        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
-    )
-    return bool(members == matches)
+    members = await _member_count(session, segment, in_range)
+    return members == int(matches)
 
 
 async def find_moves(
@@ -215,11 +233,9 @@ async def find_moves(
     joiners and leavers are each found with one anti-join (leavers only when two counts say
     some exist).
     """
-
-    def in_range(column: Any) -> Any:
-        return column.between(*subjects) if subjects is not None else true()
-
-    plain = segment.node is not None and not await _overrides_of(session, segment.id)
+    in_range = _within(subjects)
+    lists = await _overrides_of(session, segment.id)
+    plain = segment.node is not None and not lists
     if plain and not await _has_members(session, segment, in_range):
         await _scratch(session)
         return await _everyone_joins(session, segment, now, in_range)
@@ -228,7 +244,7 @@ async def find_moves(
         return await _moves_by_full_join(session, segment, now, in_range)
     if plain and await _nobody_moves(session, segment, now, in_range):
         return False
-    return await _moves_by_anti_joins(session, segment, now, subjects, in_range)
+    return await _moves_by_anti_joins(session, segment, now, subjects, lists)
 
 
 async def _overrides_of(session: AsyncSession, segment_id: int) -> set[str]:
@@ -243,17 +259,17 @@ async def fill_matching(
     segment: CompiledSegment,
     now: datetime,
     subjects: tuple[int, int] | None = None,
+    lists: set[str] | None = None,
 ) -> Table:
-    """Who should be a member now (rule, then include, then exclude), into a scratch table."""
-
-    def in_range(column: Any) -> Any:
-        return column.between(*subjects) if subjects is not None else true()
-
+    """Who should be a member now (rule, then include, then exclude), into a scratch table;
+    `lists`: the kinds of list the segment has, when already read."""
+    in_range = _within(subjects)
     await _scratch(session)
     if segment.node is not None:
         matching = _rule_matches(session, segment, now, in_range)
         await session.execute(insert(_matching).from_select(["id"], matching))
-    lists = await _overrides_of(session, segment.id)
+    if lists is None:
+        lists = await _overrides_of(session, segment.id)
     listed = select(SegmentOverride.subject_id).where(
         SegmentOverride.segment_id == segment.id, in_range(SegmentOverride.subject_id)
     )
@@ -278,7 +294,7 @@ async def _moves_by_anti_joins(
     segment: CompiledSegment,
     now: datetime,
     subjects: tuple[int, int] | None,
-    in_range: Callable[[Any], Any],
+    lists: set[str],
 ) -> bool:
     """Joiners and leavers through the scratch table of matches (lists apply to it); False:
     nobody moves.
@@ -288,7 +304,8 @@ async def _moves_by_anti_joins(
     and the segment's members in range, along its key) say whether any exist. On a warm
     recompute where nobody left, that skips probing every member against the matches.
     """
-    await fill_matching(session, segment, now, subjects)
+    await fill_matching(session, segment, now, subjects, lists)
+    in_range = _within(subjects)
     is_member = select(literal(1)).where(
         SegmentMember.segment_id == segment.id, SegmentMember.subject_id == _matching.c.id
     )
@@ -299,13 +316,9 @@ async def _moves_by_anti_joins(
         ),
     )
     matches = await session.scalar(select(func.count()).select_from(_matching)) or 0
-    members = await session.scalar(
-        select(func.count())
-        .select_from(SegmentMember)
-        .where(SegmentMember.segment_id == segment.id, in_range(SegmentMember.subject_id))
-    )
+    members = await _member_count(session, segment, in_range)
     joiners = joined.rowcount or 0
-    if (members or 0) <= matches - joiners:
+    if members <= matches - joiners:
         return joiners > 0  # every member still matches
     still = select(literal(1)).where(_matching.c.id == SegmentMember.subject_id)
     await session.execute(

@@ -69,9 +69,8 @@ async def _listing(
     """The rows of `query` whose audience admits the viewer, in the query's order: read once
     per access version (every change to portal configuration bumps it) and audience set."""
     key = ("portal", query, matched, tuple(sorted((params or {}).items())))
-    return await audiences.per_access_version(
-        session, key, partial(_admitted, query=query, matched=matched, params=params)
-    )
+    load = partial(_admitted, query=query, matched=matched, params=params)
+    return await audiences.configured(session, key, load, lambda listing: listing.rows)
 
 
 async def _admitted(
@@ -80,7 +79,6 @@ async def _admitted(
     rows, specs = [], {}
     for row, audience in await session.execute(query, params):
         if audiences.admits(matched, row.audience_id):
-            session.expunge(row)  # memoised: see audiences.configured
             rows.append(row)
             if audience is not None:
                 specs[audience.id] = AudienceSpec.of(audience)
